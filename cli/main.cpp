@@ -1,0 +1,6 @@
+#include <cstdio>
+
+int main() {
+  std::puts("skiff: under construction");
+  return 0;
+}

@@ -1,0 +1,391 @@
+// Typed Kubernetes objects that skiff understands. Field names follow the Kubernetes API
+// (core/v1, apps/v1) in snake_case; JSON conversion (objects_json.h) uses the API's camelCase
+// names, so what `get -o json` prints is what kubectl users expect.
+//
+// Only the fields skiff acts on are typed. Later issues add fields here; every field has the
+// Kubernetes default as its initializer, so a default-constructed object is a valid "empty" one.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace skiff::config {
+
+using StringMap = std::map<std::string, std::string>;
+
+// IntOrString is the Kubernetes union used by targetPort, probe ports and rollout percentages.
+struct IntOrString {
+  bool is_int = true;
+  int int_value = 0;
+  std::string str_value;
+
+  static IntOrString of(int v) { return IntOrString{true, v, {}}; }
+  static IntOrString of(std::string s) { return IntOrString{false, 0, std::move(s)}; }
+  bool empty() const { return is_int ? int_value == 0 : str_value.empty(); }
+  bool operator==(const IntOrString&) const = default;
+};
+
+struct OwnerReference {
+  std::string api_version;
+  std::string kind;
+  std::string name;
+  std::string uid;
+  bool controller = false;
+  bool block_owner_deletion = false;
+  bool operator==(const OwnerReference&) const = default;
+};
+
+struct ObjectMeta {
+  std::string name;
+  std::string generate_name;
+  std::string namespace_ = "default";
+  std::string uid;
+  uint64_t resource_version = 0;  // a string in JSON, as in Kubernetes
+  int64_t generation = 0;
+  std::string creation_timestamp;  // RFC 3339, UTC
+  std::optional<std::string> deletion_timestamp;
+  std::optional<int64_t> deletion_grace_period_seconds;
+  StringMap labels;
+  StringMap annotations;
+  std::vector<OwnerReference> owner_references;
+  bool operator==(const ObjectMeta&) const = default;
+};
+
+struct LabelSelectorRequirement {
+  std::string key;
+  std::string op;  // In, NotIn, Exists, DoesNotExist
+  std::vector<std::string> values;
+  bool operator==(const LabelSelectorRequirement&) const = default;
+};
+
+struct LabelSelector {
+  StringMap match_labels;
+  std::vector<LabelSelectorRequirement> match_expressions;
+  bool empty() const { return match_labels.empty() && match_expressions.empty(); }
+  bool operator==(const LabelSelector&) const = default;
+};
+
+// ---- Pod -------------------------------------------------------------------------------
+
+struct ContainerPort {
+  std::string name;
+  int container_port = 0;
+  std::string protocol = "TCP";
+  int host_port = 0;
+  bool operator==(const ContainerPort&) const = default;
+};
+
+struct EnvVar {
+  std::string name;
+  std::string value;
+  bool operator==(const EnvVar&) const = default;
+};
+
+struct ExecAction {
+  std::vector<std::string> command;
+  bool operator==(const ExecAction&) const = default;
+};
+
+struct HTTPGetAction {
+  std::string path = "/";
+  IntOrString port;
+  std::string host;  // empty: the pod IP
+  std::string scheme = "HTTP";
+  std::vector<std::pair<std::string, std::string>> http_headers;
+  bool operator==(const HTTPGetAction&) const = default;
+};
+
+struct TCPSocketAction {
+  IntOrString port;
+  std::string host;
+  bool operator==(const TCPSocketAction&) const = default;
+};
+
+struct Probe {
+  std::optional<ExecAction> exec;
+  std::optional<HTTPGetAction> http_get;
+  std::optional<TCPSocketAction> tcp_socket;
+  int initial_delay_seconds = 0;
+  int timeout_seconds = 1;
+  int period_seconds = 10;
+  int success_threshold = 1;
+  int failure_threshold = 3;
+  bool operator==(const Probe&) const = default;
+};
+
+struct Container {
+  std::string name;
+  std::string image;
+  std::string image_pull_policy;  // Always, IfNotPresent, Never; empty: defaulted as Kubernetes
+  std::vector<std::string> command;
+  std::vector<std::string> args;
+  std::string working_dir;
+  std::vector<ContainerPort> ports;
+  std::vector<EnvVar> env;
+  std::optional<Probe> readiness_probe;
+  std::optional<Probe> liveness_probe;
+  std::optional<Probe> startup_probe;
+  bool operator==(const Container&) const = default;
+};
+
+struct PodSpec {
+  std::vector<Container> containers;
+  std::string restart_policy = "Always";  // Always, OnFailure, Never
+  int64_t termination_grace_period_seconds = 30;
+  std::string node_name;
+  std::string hostname;
+  std::string subdomain;
+  bool operator==(const PodSpec&) const = default;
+};
+
+struct PodTemplateSpec {
+  ObjectMeta metadata;
+  PodSpec spec;
+  bool operator==(const PodTemplateSpec&) const = default;
+};
+
+// Exactly one of waiting / running / terminated is set, as in Kubernetes.
+struct ContainerStateWaiting {
+  std::string reason;  // ContainerCreating, CrashLoopBackOff, ErrImageNeverPull, ...
+  std::string message;
+  bool operator==(const ContainerStateWaiting&) const = default;
+};
+struct ContainerStateRunning {
+  std::string started_at;
+  bool operator==(const ContainerStateRunning&) const = default;
+};
+struct ContainerStateTerminated {
+  int exit_code = 0;
+  int signal = 0;
+  std::string reason;  // Completed, Error, OOMKilled
+  std::string message;
+  std::string started_at;
+  std::string finished_at;
+  std::string container_id;
+  bool operator==(const ContainerStateTerminated&) const = default;
+};
+struct ContainerState {
+  std::optional<ContainerStateWaiting> waiting;
+  std::optional<ContainerStateRunning> running;
+  std::optional<ContainerStateTerminated> terminated;
+  bool operator==(const ContainerState&) const = default;
+};
+
+struct ContainerStatus {
+  std::string name;
+  ContainerState state;
+  ContainerState last_state;
+  bool ready = false;
+  bool started = false;
+  int restart_count = 0;
+  std::string image;
+  std::string image_id;
+  std::string container_id;  // "<engine>://<id>"
+  bool operator==(const ContainerStatus&) const = default;
+};
+
+struct Condition {
+  std::string type;    // PodScheduled, Initialized, ContainersReady, Ready; Available, Progressing
+  std::string status;  // "True", "False", "Unknown"
+  std::string reason;
+  std::string message;
+  std::string last_transition_time;
+  std::string last_update_time;  // Deployment conditions only
+  bool operator==(const Condition&) const = default;
+};
+
+struct PodStatus {
+  std::string phase = "Pending";  // Pending, Running, Succeeded, Failed, Unknown
+  std::vector<Condition> conditions;
+  std::vector<ContainerStatus> container_statuses;
+  std::string host_ip;
+  std::string pod_ip;
+  std::vector<std::string> pod_ips;
+  std::string start_time;
+  std::string reason;
+  std::string message;
+  bool operator==(const PodStatus&) const = default;
+};
+
+struct Pod {
+  static constexpr const char* kKind = "Pod";
+  static constexpr const char* kApiVersion = "v1";
+  ObjectMeta metadata;
+  PodSpec spec;
+  PodStatus status;
+  bool operator==(const Pod&) const = default;
+};
+
+// ---- Service and Endpoints ------------------------------------------------------------
+
+struct ServicePort {
+  std::string name;
+  std::string protocol = "TCP";
+  int port = 0;
+  IntOrString target_port;  // empty: same as port
+  int node_port = 0;
+  bool operator==(const ServicePort&) const = default;
+};
+
+struct ServiceSpec {
+  std::string type = "ClusterIP";  // ClusterIP, NodePort, LoadBalancer, ExternalName
+  StringMap selector;              // empty: a selector-less Service (user-managed Endpoints)
+  std::vector<ServicePort> ports;
+  std::string cluster_ip;  // "" (allocate), "None" (headless), or an address
+  std::vector<std::string> cluster_ips;
+  std::vector<std::string> external_ips;
+  std::string external_name;
+  std::string session_affinity = "None";  // None, ClientIP
+  int session_affinity_timeout_seconds = 10800;
+  bool publish_not_ready_addresses = false;
+  bool operator==(const ServiceSpec&) const = default;
+};
+
+struct LoadBalancerIngress {
+  std::string ip;
+  std::string hostname;
+  bool operator==(const LoadBalancerIngress&) const = default;
+};
+
+struct ServiceStatus {
+  std::vector<LoadBalancerIngress> load_balancer_ingress;
+  bool operator==(const ServiceStatus&) const = default;
+};
+
+struct Service {
+  static constexpr const char* kKind = "Service";
+  static constexpr const char* kApiVersion = "v1";
+  ObjectMeta metadata;
+  ServiceSpec spec;
+  ServiceStatus status;
+  bool operator==(const Service&) const = default;
+};
+
+struct ObjectReference {
+  std::string kind;
+  std::string namespace_;
+  std::string name;
+  std::string uid;
+  bool operator==(const ObjectReference&) const = default;
+};
+
+struct EndpointAddress {
+  std::string ip;
+  std::string hostname;
+  std::string node_name;
+  std::optional<ObjectReference> target_ref;
+  bool operator==(const EndpointAddress&) const = default;
+};
+
+struct EndpointPort {
+  std::string name;
+  int port = 0;
+  std::string protocol = "TCP";
+  bool operator==(const EndpointPort&) const = default;
+};
+
+struct EndpointSubset {
+  std::vector<EndpointAddress> addresses;
+  std::vector<EndpointAddress> not_ready_addresses;
+  std::vector<EndpointPort> ports;
+  bool operator==(const EndpointSubset&) const = default;
+};
+
+struct Endpoints {
+  static constexpr const char* kKind = "Endpoints";
+  static constexpr const char* kApiVersion = "v1";
+  ObjectMeta metadata;
+  std::vector<EndpointSubset> subsets;
+  bool operator==(const Endpoints&) const = default;
+};
+
+// ---- ReplicaSet and Deployment --------------------------------------------------------
+
+struct ReplicaSetSpec {
+  int replicas = 1;
+  int min_ready_seconds = 0;
+  LabelSelector selector;
+  PodTemplateSpec template_;
+  bool operator==(const ReplicaSetSpec&) const = default;
+};
+
+struct ReplicaSetStatus {
+  int replicas = 0;
+  int fully_labeled_replicas = 0;
+  int ready_replicas = 0;
+  int available_replicas = 0;
+  int64_t observed_generation = 0;
+  bool operator==(const ReplicaSetStatus&) const = default;
+};
+
+struct ReplicaSet {
+  static constexpr const char* kKind = "ReplicaSet";
+  static constexpr const char* kApiVersion = "apps/v1";
+  ObjectMeta metadata;
+  ReplicaSetSpec spec;
+  ReplicaSetStatus status;
+  bool operator==(const ReplicaSet&) const = default;
+};
+
+struct DeploymentStrategy {
+  std::string type = "RollingUpdate";  // RollingUpdate, Recreate
+  IntOrString max_surge = IntOrString::of("25%");
+  IntOrString max_unavailable = IntOrString::of("25%");
+  bool operator==(const DeploymentStrategy&) const = default;
+};
+
+struct DeploymentSpec {
+  int replicas = 1;
+  LabelSelector selector;
+  PodTemplateSpec template_;
+  DeploymentStrategy strategy;
+  int min_ready_seconds = 0;
+  int revision_history_limit = 10;
+  int progress_deadline_seconds = 600;
+  bool paused = false;
+  bool operator==(const DeploymentSpec&) const = default;
+};
+
+struct DeploymentStatus {
+  int64_t observed_generation = 0;
+  int replicas = 0;
+  int updated_replicas = 0;
+  int ready_replicas = 0;
+  int available_replicas = 0;
+  int unavailable_replicas = 0;
+  std::vector<Condition> conditions;
+  bool operator==(const DeploymentStatus&) const = default;
+};
+
+struct Deployment {
+  static constexpr const char* kKind = "Deployment";
+  static constexpr const char* kApiVersion = "apps/v1";
+  ObjectMeta metadata;
+  DeploymentSpec spec;
+  DeploymentStatus status;
+  bool operator==(const Deployment&) const = default;
+};
+
+// ---- The union the store, API and loader pass around -----------------------------------
+
+using Object = std::variant<Pod, Service, Endpoints, Deployment, ReplicaSet>;
+using ObjectPtr = std::shared_ptr<const Object>;
+
+enum class Kind { kPod, kService, kEndpoints, kDeployment, kReplicaSet };
+inline constexpr Kind kAllKinds[] = {Kind::kPod, Kind::kService, Kind::kEndpoints,
+                                     Kind::kDeployment, Kind::kReplicaSet};
+
+inline Kind kind_of(const Object& o) { return static_cast<Kind>(o.index()); }
+inline const ObjectMeta& meta(const Object& o) {
+  return std::visit([](const auto& x) -> const ObjectMeta& { return x.metadata; }, o);
+}
+inline ObjectMeta& meta(Object& o) {
+  return std::visit([](auto& x) -> ObjectMeta& { return x.metadata; }, o);
+}
+
+}  // namespace skiff::config

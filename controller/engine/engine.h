@@ -1,0 +1,110 @@
+// The container engine seam: what the kubelet needs from whatever runs containers.
+// Implementations: process_engine (embedded, host processes) and, later, docker_engine.
+//
+// Threading: every call is made on the controller loop, and every completion handler and
+// event is delivered on that loop (the io_context the engine was built with).
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "config/status.h"
+
+namespace skiff::controller::engine {
+
+using config::ApiError;
+using config::Result;
+
+// What an image says about running it (Docker's image config).
+struct ImageConfig {
+  std::string ref;  // "flask-kubernetes:latest"
+  std::string id;
+  std::vector<std::string> entrypoint;
+  std::vector<std::string> cmd;
+  std::vector<std::pair<std::string, std::string>> env;
+  std::string working_dir;  // for the process engine: the host folder the image was built from
+  std::vector<std::string> exposed_ports;
+};
+
+struct SandboxRequest {
+  std::string pod_uid;
+  std::string pod_name;
+  std::string pod_namespace;
+  std::string hostname;
+};
+
+// The pod's network identity. For the process engine: an address from 127.244.0.0/16.
+struct Sandbox {
+  std::string id;
+  std::string ip;
+};
+
+struct ContainerRequest {
+  std::string sandbox_id;
+  std::string pod_uid;
+  std::string pod_name;
+  std::string pod_namespace;
+  std::string container_name;
+  std::string image;
+  int restart_count = 0;
+  std::vector<std::string> argv;  // final: image ENTRYPOINT/CMD and spec command/args resolved
+  std::vector<std::pair<std::string, std::string>> env;  // final, in order
+  std::string working_dir;
+  std::string pod_ip;
+};
+
+struct ContainerEvent {
+  enum class Type { kStarted, kExited };
+  Type type = Type::kStarted;
+  std::string container_id;
+  std::string pod_uid;
+  std::string container_name;
+  int exit_code = 0;  // kExited: the exit status, or 128 + signal
+  int signal = 0;     // kExited: the terminating signal, 0 if it exited
+  bool oom_killed = false;
+  std::string time;  // RFC 3339
+};
+
+struct ExecResult {
+  int exit_code = -1;  // -1: could not run or timed out
+  std::string output;  // stdout and stderr, truncated
+};
+
+class Engine {
+ public:
+  using EventHandler = std::function<void(const ContainerEvent&)>;
+  template <class T>
+  using Done = std::function<void(Result<T>)>;
+
+  virtual ~Engine() = default;
+
+  virtual std::string_view name() const = 0;  // "process", "docker"
+  virtual void set_event_handler(EventHandler handler) = 0;
+
+  // nullopt: the image is not present locally (ErrImageNeverPull under pull policy Never).
+  virtual void inspect_image(const std::string& ref, Done<std::optional<ImageConfig>> done) = 0;
+  virtual void create_sandbox(const SandboxRequest& request, Done<Sandbox> done) = 0;
+  // Frees the sandbox's address; its containers must have stopped.
+  virtual void remove_sandbox(const std::string& sandbox_id) = 0;
+  // Starts a container; done gets its id. A kStarted event follows, and a kExited event when
+  // it ends for any reason (including stop_container).
+  virtual void start_container(const ContainerRequest& request, Done<std::string> done) = 0;
+  // SIGTERM to the container's processes, SIGKILL after `grace`. Idempotent.
+  virtual void stop_container(const std::string& container_id, std::chrono::seconds grace) = 0;
+  // Runs argv inside the container (exec probes); killed after `timeout`.
+  virtual void exec(const std::string& container_id, const std::vector<std::string>& argv,
+                    std::chrono::milliseconds timeout, std::function<void(ExecResult)> done) = 0;
+  // The container's output (stdout and stderr); previous: the run before the last restart.
+  virtual Result<std::string> logs(const std::string& pod_uid, const std::string& container_name,
+                                   bool previous) = 0;
+  // Kills every container at once (SIGKILL) and waits for them; for daemon exit paths that
+  // cannot wait for graceful stops.
+  virtual void kill_all() = 0;
+};
+
+}  // namespace skiff::controller::engine

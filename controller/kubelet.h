@@ -1,0 +1,48 @@
+// The kubelet: runs the Pods bound to this node on the container engine and reports their
+// status. It turns each pod's spec into containers (image config + command/args + env with
+// $(VAR) expansion), restarts exited containers per restartPolicy with kubelet's back-off
+// (10 s doubling to 5 min, CrashLoopBackOff), runs readiness probes (or, without one, marks a
+// container ready once its declared TCP containerPorts accept connections), and carries out
+// graceful deletion: a pod with deletionTimestamp is stopped (SIGTERM, SIGKILL after the grace
+// period) and then removed from the store.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+
+#include "controller/engine/engine.h"
+#include "controller/store.h"
+
+namespace skiff::controller {
+
+struct KubeletOptions {
+  std::string node_name = "skiff";
+  std::string node_ip = "127.0.0.1";
+  std::chrono::milliseconds backoff_base{10000};  // kubelet's 10 s; tests lower it
+  std::chrono::milliseconds backoff_max{300000};  // 5 min
+  std::chrono::milliseconds port_check_period{200};  // readiness without a probe
+};
+
+class Kubelet {
+ public:
+  Kubelet(boost::asio::io_context& io, Store& store, engine::Engine& engine, KubeletOptions options);
+  ~Kubelet();
+  Kubelet(const Kubelet&) = delete;
+  Kubelet& operator=(const Kubelet&) = delete;
+
+  // Watches pods and starts working; binds pending pods without nodeName to this node.
+  void start();
+  // Stops every pod's containers (graceful, bounded by each pod's grace period) and calls
+  // done once all have exited. Pods stay in the store.
+  void shutdown(std::function<void()> done);
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace skiff::controller
