@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "config/objects.h"
 
 namespace skiff::config {
@@ -36,9 +38,9 @@ LoadResult load_manifests(std::string_view text, const std::string& file);
 // Reads the file (refusing more than kMaxManifestBytes) and loads it. "-" reads stdin.
 LoadResult load_manifest_file(const std::string& path);
 
-// Validation of one object as the API server does it on create/update (used by the API for
-// JSON bodies, where no line numbers exist). Applies defaults the API server applies
-// (e.g. a Deployment's selector from its template labels, with a warning).
-std::vector<Diagnostic> validate_object(Object& object);
+// One object from a JSON body (the API's create/update): the same type checks, validation,
+// defaults and unknown-field warnings as for YAML, without line numbers. objects holds the
+// one object when ok().
+LoadResult decode_object(const nlohmann::json& document);
 
 }  // namespace skiff::config

@@ -15,6 +15,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "controller/engine/engine.h"
+#include "controller/service_table.h"
 #include "controller/store.h"
 
 namespace skiff::controller {
@@ -25,11 +26,16 @@ struct KubeletOptions {
   std::chrono::milliseconds backoff_base{10000};  // kubelet's 10 s; tests lower it
   std::chrono::milliseconds backoff_max{300000};  // 5 min
   std::chrono::milliseconds port_check_period{200};  // readiness without a probe
+  std::chrono::milliseconds unpublish_wait_max{2000};  // bound on waiting for the snapshot
 };
 
 class Kubelet {
  public:
-  Kubelet(boost::asio::io_context& io, Store& store, engine::Engine& engine, KubeletOptions options);
+  // `table` is read on deletion: a terminating pod's containers get SIGTERM only once the
+  // published ServiceTable no longer routes to the pod (bounded wait), so no new connection
+  // reaches a process that is shutting down.
+  Kubelet(boost::asio::io_context& io, Store& store, engine::Engine& engine,
+          const ServiceTableSource& table, KubeletOptions options);
   ~Kubelet();
   Kubelet(const Kubelet&) = delete;
   Kubelet& operator=(const Kubelet&) = delete;
