@@ -1,0 +1,1037 @@
+#include "config/objects_json.h"
+
+#include <limits>
+
+#include "config/kinds.h"
+
+namespace skiff::config {
+
+// Writers for the nested types, declared first so the templates below find them.
+void to_json(json& j, const OwnerReference& v);
+void to_json(json& j, const LabelSelectorRequirement& v);
+void to_json(json& j, const LabelSelector& v);
+void to_json(json& j, const ContainerPort& v);
+void to_json(json& j, const EnvVar& v);
+void to_json(json& j, const Probe& v);
+void to_json(json& j, const Container& v);
+void to_json(json& j, const PodSpec& v);
+void to_json(json& j, const ContainerState& v);
+void to_json(json& j, const ContainerStatus& v);
+void to_json(json& j, const Condition& v);
+void to_json(json& j, const PodStatus& v);
+void to_json(json& j, const ServicePort& v);
+void to_json(json& j, const LoadBalancerIngress& v);
+void to_json(json& j, const EndpointAddress& v);
+void to_json(json& j, const EndpointPort& v);
+void to_json(json& j, const EndpointSubset& v);
+
+namespace {
+
+// ---- Reading: every reader takes the field path so a wrong type names where it was. ----------
+
+std::string type_name(const json& j) {
+  switch (j.type()) {
+    case json::value_t::string:
+      return "string";
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned:
+      return "integer";
+    case json::value_t::number_float:
+      return "number";
+    case json::value_t::boolean:
+      return "boolean";
+    case json::value_t::object:
+      return "object";
+    case json::value_t::array:
+      return "array";
+    case json::value_t::null:
+      return "null";
+    default:
+      return "binary";
+  }
+}
+
+[[noreturn]] void type_error(const std::string& path, const char* expected, const json& got) {
+  throw ApiError::bad_request(path + ": expected " + expected + ", got " + type_name(got));
+}
+
+std::string at(const std::string& path, std::string_view key) {
+  return path.empty() ? std::string(key) : path + "." + std::string(key);
+}
+std::string item_path(const std::string& path, size_t i) {
+  return path + "[" + std::to_string(i) + "]";
+}
+
+// Null and absent are the same, as in the Kubernetes API.
+const json* find(const json& o, const char* key) {
+  auto it = o.find(key);
+  if (it == o.end() || it->is_null()) return nullptr;
+  return &*it;
+}
+
+void expect_object(const json& j, const std::string& path) {
+  if (!j.is_object()) type_error(path.empty() ? "object" : path, "object", j);
+}
+
+int64_t read_int64(const json& j, const std::string& p) {
+  if (j.is_number_integer()) {
+    if (j.is_number_unsigned() &&
+        j.get<uint64_t>() > uint64_t(std::numeric_limits<int64_t>::max())) {
+      throw ApiError::bad_request(p + ": integer out of range");
+    }
+    return j.get<int64_t>();
+  }
+  if (j.is_number_float()) {
+    double d = j.get<double>();
+    if (d == static_cast<double>(static_cast<int64_t>(d)) && d > -9.2e18 && d < 9.2e18) {
+      return static_cast<int64_t>(d);
+    }
+  }
+  type_error(p, "integer", j);
+}
+
+void read(const json& j, const std::string& p, std::string& out) {
+  if (!j.is_string()) type_error(p, "string", j);
+  out = j.get<std::string>();
+}
+void read(const json& j, const std::string& p, int64_t& out) { out = read_int64(j, p); }
+void read(const json& j, const std::string& p, int& out) {
+  int64_t v = read_int64(j, p);
+  if (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max()) {
+    throw ApiError::bad_request(p + ": integer " + std::to_string(v) + " out of range");
+  }
+  out = static_cast<int>(v);
+}
+void read(const json& j, const std::string& p, bool& out) {
+  if (!j.is_boolean()) type_error(p, "boolean", j);
+  out = j.get<bool>();
+}
+void read(const json& j, const std::string& p, StringMap& out) {
+  expect_object(j, p);
+  out.clear();
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    read(it.value(), at(p, it.key()), out[it.key()]);
+  }
+}
+void read(const json& j, const std::string& p, IntOrString& out) {
+  if (j.is_string()) {
+    out = IntOrString::of(j.get<std::string>());
+  } else if (j.is_number()) {
+    int v = 0;
+    read(j, p, v);
+    out = IntOrString::of(v);
+  } else {
+    type_error(p, "integer or string", j);
+  }
+}
+
+template <class T>
+void read(const json& j, const std::string& p, std::vector<T>& out);
+template <class T>
+void read(const json& j, const std::string& p, std::optional<T>& out);
+
+// Struct readers, declared first so field() finds them.
+void read(const json& j, const std::string& p, OwnerReference& v);
+void read(const json& j, const std::string& p, ObjectMeta& v);
+void read(const json& j, const std::string& p, LabelSelectorRequirement& v);
+void read(const json& j, const std::string& p, LabelSelector& v);
+void read(const json& j, const std::string& p, ContainerPort& v);
+void read(const json& j, const std::string& p, EnvVar& v);
+void read(const json& j, const std::string& p, ExecAction& v);
+void read(const json& j, const std::string& p, std::pair<std::string, std::string>& v);
+void read(const json& j, const std::string& p, HTTPGetAction& v);
+void read(const json& j, const std::string& p, TCPSocketAction& v);
+void read(const json& j, const std::string& p, Probe& v);
+void read(const json& j, const std::string& p, Container& v);
+void read(const json& j, const std::string& p, PodSpec& v);
+void read(const json& j, const std::string& p, PodTemplateSpec& v);
+void read(const json& j, const std::string& p, ContainerStateWaiting& v);
+void read(const json& j, const std::string& p, ContainerStateRunning& v);
+void read(const json& j, const std::string& p, ContainerStateTerminated& v);
+void read(const json& j, const std::string& p, ContainerState& v);
+void read(const json& j, const std::string& p, ContainerStatus& v);
+void read(const json& j, const std::string& p, Condition& v);
+void read(const json& j, const std::string& p, PodStatus& v);
+void read(const json& j, const std::string& p, ServicePort& v);
+void read(const json& j, const std::string& p, ServiceSpec& v);
+void read(const json& j, const std::string& p, LoadBalancerIngress& v);
+void read(const json& j, const std::string& p, ServiceStatus& v);
+void read(const json& j, const std::string& p, ObjectReference& v);
+void read(const json& j, const std::string& p, EndpointAddress& v);
+void read(const json& j, const std::string& p, EndpointPort& v);
+void read(const json& j, const std::string& p, EndpointSubset& v);
+void read(const json& j, const std::string& p, ReplicaSetSpec& v);
+void read(const json& j, const std::string& p, ReplicaSetStatus& v);
+void read(const json& j, const std::string& p, DeploymentStrategy& v);
+void read(const json& j, const std::string& p, DeploymentSpec& v);
+void read(const json& j, const std::string& p, DeploymentStatus& v);
+void read(const json& j, const std::string& p, Pod& v);
+void read(const json& j, const std::string& p, Service& v);
+void read(const json& j, const std::string& p, Endpoints& v);
+void read(const json& j, const std::string& p, Deployment& v);
+void read(const json& j, const std::string& p, ReplicaSet& v);
+
+template <class T>
+void field(const json& o, const std::string& p, const char* key, T& out) {
+  if (const json* v = find(o, key)) read(*v, at(p, key), out);
+}
+
+void read(const json& j, const std::string& p, OwnerReference& v) {
+  expect_object(j, p);
+  field(j, p, "apiVersion", v.api_version);
+  field(j, p, "kind", v.kind);
+  field(j, p, "name", v.name);
+  field(j, p, "uid", v.uid);
+  field(j, p, "controller", v.controller);
+  field(j, p, "blockOwnerDeletion", v.block_owner_deletion);
+}
+
+void read(const json& j, const std::string& p, ObjectMeta& v) {
+  expect_object(j, p);
+  field(j, p, "name", v.name);
+  field(j, p, "generateName", v.generate_name);
+  field(j, p, "namespace", v.namespace_);
+  if (v.namespace_.empty()) v.namespace_ = "default";
+  field(j, p, "uid", v.uid);
+  if (const json* rv = find(j, "resourceVersion")) {
+    const std::string path = at(p, "resourceVersion");
+    if (rv->is_string()) {
+      const std::string s = rv->get<std::string>();
+      v.resource_version = 0;
+      if (!s.empty()) {
+        if (s.size() > 19 || s.find_first_not_of("0123456789") != std::string::npos) {
+          throw ApiError::bad_request(path + ": invalid resource version \"" + s + "\"");
+        }
+        v.resource_version = std::stoull(s);
+      }
+    } else if (rv->is_number_unsigned() || (rv->is_number_integer() && rv->get<int64_t>() >= 0)) {
+      v.resource_version = rv->get<uint64_t>();
+    } else {
+      type_error(path, "string", *rv);
+    }
+  }
+  field(j, p, "generation", v.generation);
+  field(j, p, "creationTimestamp", v.creation_timestamp);
+  field(j, p, "deletionTimestamp", v.deletion_timestamp);
+  field(j, p, "deletionGracePeriodSeconds", v.deletion_grace_period_seconds);
+  field(j, p, "labels", v.labels);
+  field(j, p, "annotations", v.annotations);
+  field(j, p, "ownerReferences", v.owner_references);
+}
+
+void read(const json& j, const std::string& p, LabelSelectorRequirement& v) {
+  expect_object(j, p);
+  field(j, p, "key", v.key);
+  field(j, p, "operator", v.op);
+  field(j, p, "values", v.values);
+}
+
+void read(const json& j, const std::string& p, LabelSelector& v) {
+  expect_object(j, p);
+  field(j, p, "matchLabels", v.match_labels);
+  field(j, p, "matchExpressions", v.match_expressions);
+}
+
+void read(const json& j, const std::string& p, ContainerPort& v) {
+  expect_object(j, p);
+  field(j, p, "name", v.name);
+  field(j, p, "containerPort", v.container_port);
+  field(j, p, "protocol", v.protocol);
+  field(j, p, "hostPort", v.host_port);
+}
+
+void read(const json& j, const std::string& p, EnvVar& v) {
+  expect_object(j, p);
+  field(j, p, "name", v.name);
+  field(j, p, "value", v.value);
+}
+
+void read(const json& j, const std::string& p, ExecAction& v) {
+  expect_object(j, p);
+  field(j, p, "command", v.command);
+}
+
+void read(const json& j, const std::string& p, std::pair<std::string, std::string>& v) {
+  expect_object(j, p);
+  field(j, p, "name", v.first);
+  field(j, p, "value", v.second);
+}
+
+void read(const json& j, const std::string& p, HTTPGetAction& v) {
+  expect_object(j, p);
+  field(j, p, "path", v.path);
+  field(j, p, "port", v.port);
+  field(j, p, "host", v.host);
+  field(j, p, "scheme", v.scheme);
+  field(j, p, "httpHeaders", v.http_headers);
+}
+
+void read(const json& j, const std::string& p, TCPSocketAction& v) {
+  expect_object(j, p);
+  field(j, p, "port", v.port);
+  field(j, p, "host", v.host);
+}
+
+void read(const json& j, const std::string& p, Probe& v) {
+  expect_object(j, p);
+  field(j, p, "exec", v.exec);
+  field(j, p, "httpGet", v.http_get);
+  field(j, p, "tcpSocket", v.tcp_socket);
+  field(j, p, "initialDelaySeconds", v.initial_delay_seconds);
+  field(j, p, "timeoutSeconds", v.timeout_seconds);
+  field(j, p, "periodSeconds", v.period_seconds);
+  field(j, p, "successThreshold", v.success_threshold);
+  field(j, p, "failureThreshold", v.failure_threshold);
+}
+
+void read(const json& j, const std::string& p, Container& v) {
+  expect_object(j, p);
+  field(j, p, "name", v.name);
+  field(j, p, "image", v.image);
+  field(j, p, "imagePullPolicy", v.image_pull_policy);
+  field(j, p, "command", v.command);
+  field(j, p, "args", v.args);
+  field(j, p, "workingDir", v.working_dir);
+  field(j, p, "ports", v.ports);
+  field(j, p, "env", v.env);
+  field(j, p, "readinessProbe", v.readiness_probe);
+  field(j, p, "livenessProbe", v.liveness_probe);
+  field(j, p, "startupProbe", v.startup_probe);
+}
+
+void read(const json& j, const std::string& p, PodSpec& v) {
+  expect_object(j, p);
+  field(j, p, "containers", v.containers);
+  field(j, p, "restartPolicy", v.restart_policy);
+  field(j, p, "terminationGracePeriodSeconds", v.termination_grace_period_seconds);
+  field(j, p, "nodeName", v.node_name);
+  field(j, p, "hostname", v.hostname);
+  field(j, p, "subdomain", v.subdomain);
+}
+
+void read(const json& j, const std::string& p, PodTemplateSpec& v) {
+  expect_object(j, p);
+  field(j, p, "metadata", v.metadata);
+  field(j, p, "spec", v.spec);
+}
+
+void read(const json& j, const std::string& p, ContainerStateWaiting& v) {
+  expect_object(j, p);
+  field(j, p, "reason", v.reason);
+  field(j, p, "message", v.message);
+}
+void read(const json& j, const std::string& p, ContainerStateRunning& v) {
+  expect_object(j, p);
+  field(j, p, "startedAt", v.started_at);
+}
+void read(const json& j, const std::string& p, ContainerStateTerminated& v) {
+  expect_object(j, p);
+  field(j, p, "exitCode", v.exit_code);
+  field(j, p, "signal", v.signal);
+  field(j, p, "reason", v.reason);
+  field(j, p, "message", v.message);
+  field(j, p, "startedAt", v.started_at);
+  field(j, p, "finishedAt", v.finished_at);
+  field(j, p, "containerID", v.container_id);
+}
+void read(const json& j, const std::string& p, ContainerState& v) {
+  expect_object(j, p);
+  field(j, p, "waiting", v.waiting);
+  field(j, p, "running", v.running);
+  field(j, p, "terminated", v.terminated);
+}
+
+void read(const json& j, const std::string& p, ContainerStatus& v) {
+  expect_object(j, p);
+  field(j, p, "name", v.name);
+  field(j, p, "state", v.state);
+  field(j, p, "lastState", v.last_state);
+  field(j, p, "ready", v.ready);
+  field(j, p, "started", v.started);
+  field(j, p, "restartCount", v.restart_count);
+  field(j, p, "image", v.image);
+  field(j, p, "imageID", v.image_id);
+  field(j, p, "containerID", v.container_id);
+}
+
+void read(const json& j, const std::string& p, Condition& v) {
+  expect_object(j, p);
+  field(j, p, "type", v.type);
+  field(j, p, "status", v.status);
+  field(j, p, "reason", v.reason);
+  field(j, p, "message", v.message);
+  field(j, p, "lastTransitionTime", v.last_transition_time);
+  field(j, p, "lastUpdateTime", v.last_update_time);
+}
+
+void read(const json& j, const std::string& p, PodStatus& v) {
+  expect_object(j, p);
+  field(j, p, "phase", v.phase);
+  field(j, p, "conditions", v.conditions);
+  field(j, p, "containerStatuses", v.container_statuses);
+  field(j, p, "hostIP", v.host_ip);
+  field(j, p, "podIP", v.pod_ip);
+  if (const json* ips = find(j, "podIPs")) {
+    const std::string path = at(p, "podIPs");
+    if (!ips->is_array()) type_error(path, "array", *ips);
+    v.pod_ips.clear();
+    for (size_t i = 0; i < ips->size(); ++i) {
+      const json& item = (*ips)[i];
+      expect_object(item, item_path(path, i));
+      std::string ip;
+      field(item, item_path(path, i), "ip", ip);
+      v.pod_ips.push_back(std::move(ip));
+    }
+  }
+  field(j, p, "startTime", v.start_time);
+  field(j, p, "reason", v.reason);
+  field(j, p, "message", v.message);
+}
+
+void read(const json& j, const std::string& p, ServicePort& v) {
+  expect_object(j, p);
+  field(j, p, "name", v.name);
+  field(j, p, "protocol", v.protocol);
+  field(j, p, "port", v.port);
+  field(j, p, "targetPort", v.target_port);
+  field(j, p, "nodePort", v.node_port);
+}
+
+void read(const json& j, const std::string& p, ServiceSpec& v) {
+  expect_object(j, p);
+  field(j, p, "type", v.type);
+  field(j, p, "selector", v.selector);
+  field(j, p, "ports", v.ports);
+  field(j, p, "clusterIP", v.cluster_ip);
+  field(j, p, "clusterIPs", v.cluster_ips);
+  field(j, p, "externalIPs", v.external_ips);
+  field(j, p, "externalName", v.external_name);
+  field(j, p, "sessionAffinity", v.session_affinity);
+  if (const json* c = find(j, "sessionAffinityConfig")) {
+    const std::string cp = at(p, "sessionAffinityConfig");
+    expect_object(*c, cp);
+    if (const json* ip = find(*c, "clientIP")) {
+      expect_object(*ip, at(cp, "clientIP"));
+      field(*ip, at(cp, "clientIP"), "timeoutSeconds", v.session_affinity_timeout_seconds);
+    }
+  }
+  field(j, p, "publishNotReadyAddresses", v.publish_not_ready_addresses);
+}
+
+void read(const json& j, const std::string& p, LoadBalancerIngress& v) {
+  expect_object(j, p);
+  field(j, p, "ip", v.ip);
+  field(j, p, "hostname", v.hostname);
+}
+
+void read(const json& j, const std::string& p, ServiceStatus& v) {
+  expect_object(j, p);
+  if (const json* lb = find(j, "loadBalancer")) {
+    expect_object(*lb, at(p, "loadBalancer"));
+    field(*lb, at(p, "loadBalancer"), "ingress", v.load_balancer_ingress);
+  }
+}
+
+void read(const json& j, const std::string& p, ObjectReference& v) {
+  expect_object(j, p);
+  field(j, p, "kind", v.kind);
+  field(j, p, "namespace", v.namespace_);
+  field(j, p, "name", v.name);
+  field(j, p, "uid", v.uid);
+}
+
+void read(const json& j, const std::string& p, EndpointAddress& v) {
+  expect_object(j, p);
+  field(j, p, "ip", v.ip);
+  field(j, p, "hostname", v.hostname);
+  field(j, p, "nodeName", v.node_name);
+  field(j, p, "targetRef", v.target_ref);
+}
+
+void read(const json& j, const std::string& p, EndpointPort& v) {
+  expect_object(j, p);
+  field(j, p, "name", v.name);
+  field(j, p, "port", v.port);
+  field(j, p, "protocol", v.protocol);
+}
+
+void read(const json& j, const std::string& p, EndpointSubset& v) {
+  expect_object(j, p);
+  field(j, p, "addresses", v.addresses);
+  field(j, p, "notReadyAddresses", v.not_ready_addresses);
+  field(j, p, "ports", v.ports);
+}
+
+void read(const json& j, const std::string& p, ReplicaSetSpec& v) {
+  expect_object(j, p);
+  field(j, p, "replicas", v.replicas);
+  field(j, p, "minReadySeconds", v.min_ready_seconds);
+  field(j, p, "selector", v.selector);
+  field(j, p, "template", v.template_);
+}
+
+void read(const json& j, const std::string& p, ReplicaSetStatus& v) {
+  expect_object(j, p);
+  field(j, p, "replicas", v.replicas);
+  field(j, p, "fullyLabeledReplicas", v.fully_labeled_replicas);
+  field(j, p, "readyReplicas", v.ready_replicas);
+  field(j, p, "availableReplicas", v.available_replicas);
+  field(j, p, "observedGeneration", v.observed_generation);
+}
+
+void read(const json& j, const std::string& p, DeploymentStrategy& v) {
+  expect_object(j, p);
+  field(j, p, "type", v.type);
+  if (const json* ru = find(j, "rollingUpdate")) {
+    const std::string rp = at(p, "rollingUpdate");
+    expect_object(*ru, rp);
+    field(*ru, rp, "maxSurge", v.max_surge);
+    field(*ru, rp, "maxUnavailable", v.max_unavailable);
+  }
+}
+
+void read(const json& j, const std::string& p, DeploymentSpec& v) {
+  expect_object(j, p);
+  field(j, p, "replicas", v.replicas);
+  field(j, p, "selector", v.selector);
+  field(j, p, "template", v.template_);
+  field(j, p, "strategy", v.strategy);
+  field(j, p, "minReadySeconds", v.min_ready_seconds);
+  field(j, p, "revisionHistoryLimit", v.revision_history_limit);
+  field(j, p, "progressDeadlineSeconds", v.progress_deadline_seconds);
+  field(j, p, "paused", v.paused);
+}
+
+void read(const json& j, const std::string& p, DeploymentStatus& v) {
+  expect_object(j, p);
+  field(j, p, "observedGeneration", v.observed_generation);
+  field(j, p, "replicas", v.replicas);
+  field(j, p, "updatedReplicas", v.updated_replicas);
+  field(j, p, "readyReplicas", v.ready_replicas);
+  field(j, p, "availableReplicas", v.available_replicas);
+  field(j, p, "unavailableReplicas", v.unavailable_replicas);
+  field(j, p, "conditions", v.conditions);
+}
+
+void read(const json& j, const std::string& p, Pod& v) {
+  expect_object(j, p);
+  field(j, p, "metadata", v.metadata);
+  field(j, p, "spec", v.spec);
+  field(j, p, "status", v.status);
+}
+void read(const json& j, const std::string& p, Service& v) {
+  expect_object(j, p);
+  field(j, p, "metadata", v.metadata);
+  field(j, p, "spec", v.spec);
+  field(j, p, "status", v.status);
+}
+void read(const json& j, const std::string& p, Endpoints& v) {
+  expect_object(j, p);
+  field(j, p, "metadata", v.metadata);
+  field(j, p, "subsets", v.subsets);
+}
+void read(const json& j, const std::string& p, Deployment& v) {
+  expect_object(j, p);
+  field(j, p, "metadata", v.metadata);
+  field(j, p, "spec", v.spec);
+  field(j, p, "status", v.status);
+}
+void read(const json& j, const std::string& p, ReplicaSet& v) {
+  expect_object(j, p);
+  field(j, p, "metadata", v.metadata);
+  field(j, p, "spec", v.spec);
+  field(j, p, "status", v.status);
+}
+
+template <class T>
+void read(const json& j, const std::string& p, std::vector<T>& out) {
+  if (!j.is_array()) type_error(p, "array", j);
+  out.clear();
+  out.resize(j.size());
+  for (size_t i = 0; i < j.size(); ++i) read(j[i], item_path(p, i), out[i]);
+}
+template <class T>
+void read(const json& j, const std::string& p, std::optional<T>& out) {
+  out.emplace();
+  read(j, p, *out);
+}
+
+// ---- Writing: empty strings, maps and lists are left out, as the API server's omitempty. -----
+
+void put(json& o, const char* key, const std::string& v) {
+  if (!v.empty()) o[key] = v;
+}
+void put(json& o, const char* key, const StringMap& v) {
+  if (!v.empty()) o[key] = v;
+}
+void put(json& o, const char* key, const std::vector<std::string>& v) {
+  if (!v.empty()) o[key] = v;
+}
+void put_nonzero(json& o, const char* key, int64_t v) {
+  if (v != 0) o[key] = v;
+}
+void put_true(json& o, const char* key, bool v) {
+  if (v) o[key] = true;
+}
+json int_or_string(const IntOrString& v) {
+  return v.is_int ? json(v.int_value) : json(v.str_value);
+}
+template <class T>
+void put_list(json& o, const char* key, const std::vector<T>& items) {
+  if (items.empty()) return;
+  json arr = json::array();
+  for (const auto& item : items) arr.push_back(item);  // ADL to_json below
+  o[key] = std::move(arr);
+}
+
+json meta_json(const ObjectMeta& v, bool is_template) {
+  json o = json::object();
+  put(o, "name", v.name);
+  put(o, "generateName", v.generate_name);
+  // A template's metadata carries no namespace in Kubernetes; the default is not worth printing.
+  if (!(is_template && v.namespace_ == "default")) put(o, "namespace", v.namespace_);
+  put(o, "uid", v.uid);
+  if (v.resource_version != 0) o["resourceVersion"] = std::to_string(v.resource_version);
+  put_nonzero(o, "generation", v.generation);
+  put(o, "creationTimestamp", v.creation_timestamp);
+  if (v.deletion_timestamp) o["deletionTimestamp"] = *v.deletion_timestamp;
+  if (v.deletion_grace_period_seconds) {
+    o["deletionGracePeriodSeconds"] = *v.deletion_grace_period_seconds;
+  }
+  put(o, "labels", v.labels);
+  put(o, "annotations", v.annotations);
+  put_list(o, "ownerReferences", v.owner_references);
+  return o;
+}
+
+}  // namespace
+
+// Per-type writers found by ADL from put_list and json(x).
+void to_json(json& j, const OwnerReference& v) {
+  j = json::object();
+  put(j, "apiVersion", v.api_version);
+  put(j, "kind", v.kind);
+  put(j, "name", v.name);
+  put(j, "uid", v.uid);
+  put_true(j, "controller", v.controller);
+  put_true(j, "blockOwnerDeletion", v.block_owner_deletion);
+}
+
+void to_json(json& j, const LabelSelectorRequirement& v) {
+  j = json::object();
+  j["key"] = v.key;
+  j["operator"] = v.op;
+  put(j, "values", v.values);
+}
+
+void to_json(json& j, const LabelSelector& v) {
+  j = json::object();
+  put(j, "matchLabels", v.match_labels);
+  put_list(j, "matchExpressions", v.match_expressions);
+}
+
+void to_json(json& j, const ContainerPort& v) {
+  j = json::object();
+  put(j, "name", v.name);
+  j["containerPort"] = v.container_port;
+  put(j, "protocol", v.protocol);
+  put_nonzero(j, "hostPort", v.host_port);
+}
+
+void to_json(json& j, const EnvVar& v) {
+  j = json::object();
+  j["name"] = v.name;
+  put(j, "value", v.value);
+}
+
+void to_json(json& j, const Probe& v) {
+  j = json::object();
+  if (v.exec) {
+    json e = json::object();
+    put(e, "command", v.exec->command);
+    j["exec"] = std::move(e);
+  }
+  if (v.http_get) {
+    json h = json::object();
+    put(h, "path", v.http_get->path);
+    h["port"] = int_or_string(v.http_get->port);
+    put(h, "host", v.http_get->host);
+    put(h, "scheme", v.http_get->scheme);
+    if (!v.http_get->http_headers.empty()) {
+      json headers = json::array();
+      for (const auto& [name, value] : v.http_get->http_headers) {
+        headers.push_back({{"name", name}, {"value", value}});
+      }
+      h["httpHeaders"] = std::move(headers);
+    }
+    j["httpGet"] = std::move(h);
+  }
+  if (v.tcp_socket) {
+    json t = json::object();
+    t["port"] = int_or_string(v.tcp_socket->port);
+    put(t, "host", v.tcp_socket->host);
+    j["tcpSocket"] = std::move(t);
+  }
+  put_nonzero(j, "initialDelaySeconds", v.initial_delay_seconds);
+  j["timeoutSeconds"] = v.timeout_seconds;
+  j["periodSeconds"] = v.period_seconds;
+  j["successThreshold"] = v.success_threshold;
+  j["failureThreshold"] = v.failure_threshold;
+}
+
+void to_json(json& j, const Container& v) {
+  j = json::object();
+  j["name"] = v.name;
+  put(j, "image", v.image);
+  put(j, "command", v.command);
+  put(j, "args", v.args);
+  put(j, "workingDir", v.working_dir);
+  put_list(j, "ports", v.ports);
+  put_list(j, "env", v.env);
+  if (v.readiness_probe) j["readinessProbe"] = *v.readiness_probe;
+  if (v.liveness_probe) j["livenessProbe"] = *v.liveness_probe;
+  if (v.startup_probe) j["startupProbe"] = *v.startup_probe;
+  put(j, "imagePullPolicy", v.image_pull_policy);
+}
+
+void to_json(json& j, const PodSpec& v) {
+  j = json::object();
+  json containers = json::array();
+  for (const auto& c : v.containers) containers.push_back(c);
+  j["containers"] = std::move(containers);
+  put(j, "restartPolicy", v.restart_policy);
+  j["terminationGracePeriodSeconds"] = v.termination_grace_period_seconds;
+  put(j, "nodeName", v.node_name);
+  put(j, "hostname", v.hostname);
+  put(j, "subdomain", v.subdomain);
+}
+
+void to_json(json& j, const ContainerState& v) {
+  j = json::object();
+  if (v.waiting) {
+    json w = json::object();
+    put(w, "reason", v.waiting->reason);
+    put(w, "message", v.waiting->message);
+    j["waiting"] = std::move(w);
+  }
+  if (v.running) {
+    json r = json::object();
+    put(r, "startedAt", v.running->started_at);
+    j["running"] = std::move(r);
+  }
+  if (v.terminated) {
+    const auto& t = *v.terminated;
+    json o = json::object();
+    o["exitCode"] = t.exit_code;
+    put_nonzero(o, "signal", t.signal);
+    put(o, "reason", t.reason);
+    put(o, "message", t.message);
+    put(o, "startedAt", t.started_at);
+    put(o, "finishedAt", t.finished_at);
+    put(o, "containerID", t.container_id);
+    j["terminated"] = std::move(o);
+  }
+}
+
+void to_json(json& j, const ContainerStatus& v) {
+  j = json::object();
+  j["name"] = v.name;
+  j["state"] = v.state;
+  j["lastState"] = v.last_state;
+  j["ready"] = v.ready;
+  j["started"] = v.started;
+  j["restartCount"] = v.restart_count;
+  put(j, "image", v.image);
+  put(j, "imageID", v.image_id);
+  put(j, "containerID", v.container_id);
+}
+
+void to_json(json& j, const Condition& v) {
+  j = json::object();
+  j["type"] = v.type;
+  j["status"] = v.status;
+  put(j, "reason", v.reason);
+  put(j, "message", v.message);
+  put(j, "lastTransitionTime", v.last_transition_time);
+  put(j, "lastUpdateTime", v.last_update_time);
+}
+
+void to_json(json& j, const PodStatus& v) {
+  j = json::object();
+  put(j, "phase", v.phase);
+  put_list(j, "conditions", v.conditions);
+  put_list(j, "containerStatuses", v.container_statuses);
+  put(j, "hostIP", v.host_ip);
+  put(j, "podIP", v.pod_ip);
+  if (!v.pod_ips.empty()) {
+    json ips = json::array();
+    for (const auto& ip : v.pod_ips) ips.push_back({{"ip", ip}});
+    j["podIPs"] = std::move(ips);
+  }
+  put(j, "startTime", v.start_time);
+  put(j, "reason", v.reason);
+  put(j, "message", v.message);
+}
+
+void to_json(json& j, const ServicePort& v) {
+  j = json::object();
+  put(j, "name", v.name);
+  put(j, "protocol", v.protocol);
+  j["port"] = v.port;
+  if (!v.target_port.empty()) j["targetPort"] = int_or_string(v.target_port);
+  put_nonzero(j, "nodePort", v.node_port);
+}
+
+void to_json(json& j, const LoadBalancerIngress& v) {
+  j = json::object();
+  put(j, "ip", v.ip);
+  put(j, "hostname", v.hostname);
+}
+
+void to_json(json& j, const EndpointAddress& v) {
+  j = json::object();
+  j["ip"] = v.ip;
+  put(j, "hostname", v.hostname);
+  put(j, "nodeName", v.node_name);
+  if (v.target_ref) {
+    json r = json::object();
+    put(r, "kind", v.target_ref->kind);
+    put(r, "namespace", v.target_ref->namespace_);
+    put(r, "name", v.target_ref->name);
+    put(r, "uid", v.target_ref->uid);
+    j["targetRef"] = std::move(r);
+  }
+}
+
+void to_json(json& j, const EndpointPort& v) {
+  j = json::object();
+  put(j, "name", v.name);
+  j["port"] = v.port;
+  put(j, "protocol", v.protocol);
+}
+
+void to_json(json& j, const EndpointSubset& v) {
+  j = json::object();
+  put_list(j, "addresses", v.addresses);
+  put_list(j, "notReadyAddresses", v.not_ready_addresses);
+  put_list(j, "ports", v.ports);
+}
+
+void to_json(json& j, const ObjectMeta& v) { j = meta_json(v, false); }
+void from_json(const json& j, ObjectMeta& v) { read(j, "metadata", v); }
+
+void to_json(json& j, const PodTemplateSpec& v) {
+  j = json::object();
+  j["metadata"] = meta_json(v.metadata, true);
+  j["spec"] = v.spec;
+}
+void from_json(const json& j, PodTemplateSpec& v) { read(j, "template", v); }
+
+void to_json(json& j, const Pod& v) {
+  j = json::object();
+  j["kind"] = Pod::kKind;
+  j["apiVersion"] = Pod::kApiVersion;
+  j["metadata"] = v.metadata;
+  j["spec"] = v.spec;
+  j["status"] = v.status;
+}
+void from_json(const json& j, Pod& v) { read(j, "", v); }
+
+void to_json(json& j, const Service& v) {
+  j = json::object();
+  j["kind"] = Service::kKind;
+  j["apiVersion"] = Service::kApiVersion;
+  j["metadata"] = v.metadata;
+  json spec = json::object();
+  put(spec, "type", v.spec.type);
+  put(spec, "selector", v.spec.selector);
+  put_list(spec, "ports", v.spec.ports);
+  put(spec, "clusterIP", v.spec.cluster_ip);
+  put(spec, "clusterIPs", v.spec.cluster_ips);
+  put(spec, "externalIPs", v.spec.external_ips);
+  put(spec, "externalName", v.spec.external_name);
+  put(spec, "sessionAffinity", v.spec.session_affinity);
+  if (v.spec.session_affinity == "ClientIP") {
+    spec["sessionAffinityConfig"] = {
+        {"clientIP", {{"timeoutSeconds", v.spec.session_affinity_timeout_seconds}}}};
+  }
+  put_true(spec, "publishNotReadyAddresses", v.spec.publish_not_ready_addresses);
+  j["spec"] = std::move(spec);
+  json lb = json::object();
+  put_list(lb, "ingress", v.status.load_balancer_ingress);
+  j["status"] = {{"loadBalancer", std::move(lb)}};
+}
+void from_json(const json& j, Service& v) { read(j, "", v); }
+
+void to_json(json& j, const Endpoints& v) {
+  j = json::object();
+  j["kind"] = Endpoints::kKind;
+  j["apiVersion"] = Endpoints::kApiVersion;
+  j["metadata"] = v.metadata;
+  put_list(j, "subsets", v.subsets);
+}
+void from_json(const json& j, Endpoints& v) { read(j, "", v); }
+
+void to_json(json& j, const Deployment& v) {
+  j = json::object();
+  j["kind"] = Deployment::kKind;
+  j["apiVersion"] = Deployment::kApiVersion;
+  j["metadata"] = v.metadata;
+  json spec = json::object();
+  spec["replicas"] = v.spec.replicas;
+  spec["selector"] = v.spec.selector;
+  spec["template"] = v.spec.template_;
+  json strategy = json::object();
+  put(strategy, "type", v.spec.strategy.type);
+  if (v.spec.strategy.type == "RollingUpdate") {
+    strategy["rollingUpdate"] = {
+        {"maxSurge", int_or_string(v.spec.strategy.max_surge)},
+        {"maxUnavailable", int_or_string(v.spec.strategy.max_unavailable)}};
+  }
+  spec["strategy"] = std::move(strategy);
+  put_nonzero(spec, "minReadySeconds", v.spec.min_ready_seconds);
+  spec["revisionHistoryLimit"] = v.spec.revision_history_limit;
+  spec["progressDeadlineSeconds"] = v.spec.progress_deadline_seconds;
+  put_true(spec, "paused", v.spec.paused);
+  j["spec"] = std::move(spec);
+  json status = json::object();
+  status["observedGeneration"] = v.status.observed_generation;
+  status["replicas"] = v.status.replicas;
+  status["updatedReplicas"] = v.status.updated_replicas;
+  status["readyReplicas"] = v.status.ready_replicas;
+  status["availableReplicas"] = v.status.available_replicas;
+  status["unavailableReplicas"] = v.status.unavailable_replicas;
+  put_list(status, "conditions", v.status.conditions);
+  j["status"] = std::move(status);
+}
+void from_json(const json& j, Deployment& v) { read(j, "", v); }
+
+void to_json(json& j, const ReplicaSet& v) {
+  j = json::object();
+  j["kind"] = ReplicaSet::kKind;
+  j["apiVersion"] = ReplicaSet::kApiVersion;
+  j["metadata"] = v.metadata;
+  json spec = json::object();
+  spec["replicas"] = v.spec.replicas;
+  put_nonzero(spec, "minReadySeconds", v.spec.min_ready_seconds);
+  spec["selector"] = v.spec.selector;
+  spec["template"] = v.spec.template_;
+  j["spec"] = std::move(spec);
+  j["status"] = {{"replicas", v.status.replicas},
+                 {"fullyLabeledReplicas", v.status.fully_labeled_replicas},
+                 {"readyReplicas", v.status.ready_replicas},
+                 {"availableReplicas", v.status.available_replicas},
+                 {"observedGeneration", v.status.observed_generation}};
+}
+void from_json(const json& j, ReplicaSet& v) { read(j, "", v); }
+
+json to_json(const Object& object) {
+  return std::visit([](const auto& o) { return json(o); }, object);
+}
+
+Result<Object> object_from_json(Kind kind, const json& j) {
+  try {
+    if (!j.is_object()) type_error("object", "object", j);
+    switch (kind) {
+      case Kind::kPod: {
+        Pod v;
+        read(j, "", v);
+        return Object(std::move(v));
+      }
+      case Kind::kService: {
+        Service v;
+        read(j, "", v);
+        return Object(std::move(v));
+      }
+      case Kind::kEndpoints: {
+        Endpoints v;
+        read(j, "", v);
+        return Object(std::move(v));
+      }
+      case Kind::kDeployment: {
+        Deployment v;
+        read(j, "", v);
+        return Object(std::move(v));
+      }
+      case Kind::kReplicaSet: {
+        ReplicaSet v;
+        read(j, "", v);
+        return Object(std::move(v));
+      }
+    }
+    return ApiError::bad_request("unknown kind");
+  } catch (const ApiError& e) {
+    return e;
+  } catch (const std::exception& e) {
+    return ApiError::bad_request(e.what());
+  }
+}
+
+Result<Object> object_from_json(const json& j) {
+  if (!j.is_object()) return ApiError::bad_request("expected a JSON object, got " + type_name(j));
+  const json* kind = find(j, "kind");
+  const json* api_version = find(j, "apiVersion");
+  if (kind == nullptr || !kind->is_string() || kind->get<std::string>().empty()) {
+    return ApiError::bad_request("Object 'Kind' is missing");
+  }
+  if (api_version == nullptr || !api_version->is_string()) {
+    return ApiError::bad_request("Object 'apiVersion' is missing");
+  }
+  const std::string k = kind->get<std::string>();
+  const std::string v = api_version->get<std::string>();
+  for (Kind candidate : kAllKinds) {
+    const KindInfo& info = kind_info(candidate);
+    if (info.name == k && info.api_version == v) return object_from_json(candidate, j);
+  }
+  return ApiError::bad_request("no matches for kind \"" + k + "\" in version \"" + v + "\"");
+}
+
+json list_to_json(Kind kind, const std::vector<ObjectPtr>& items, uint64_t resource_version) {
+  const KindInfo& info = kind_info(kind);
+  json list = json::object();
+  list["kind"] = std::string(info.name) + "List";
+  list["apiVersion"] = std::string(info.api_version);
+  list["metadata"] = {{"resourceVersion", std::to_string(resource_version)}};
+  json arr = json::array();
+  for (const auto& item : items) {
+    if (item) arr.push_back(to_json(*item));
+  }
+  list["items"] = std::move(arr);
+  return list;
+}
+
+json status_to_json(const ApiError& error) {
+  json s = json::object();
+  s["kind"] = "Status";
+  s["apiVersion"] = "v1";
+  s["metadata"] = json::object();
+  s["status"] = "Failure";
+  s["message"] = error.message;
+  s["reason"] = error.reason;
+  if (!error.causes.empty()) {
+    json causes = json::array();
+    for (const auto& c : error.causes) {
+      json cause = json::object();
+      put(cause, "reason", c.reason);
+      put(cause, "message", c.message);
+      put(cause, "field", c.field);
+      causes.push_back(std::move(cause));
+    }
+    s["details"] = {{"causes", std::move(causes)}};
+  }
+  s["code"] = error.code;
+  return s;
+}
+
+json success_status_json(const std::string& message) {
+  json s = json::object();
+  s["kind"] = "Status";
+  s["apiVersion"] = "v1";
+  s["metadata"] = json::object();
+  s["status"] = "Success";
+  if (!message.empty()) s["message"] = message;
+  s["code"] = 200;
+  return s;
+}
+
+}  // namespace skiff::config
