@@ -1,6 +1,188 @@
-#include <cstdio>
+// skiff: Kubernetes Services and Deployments on one machine. Subcommands follow kubectl's
+// verbs for the client side and `up` / `daemon` for the daemon.
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
 
-int main() {
-  std::puts("skiff: under construction");
+#include <cstdlib>
+#include <iostream>
+
+#include "cli/client_commands.h"
+#include "cli/daemon.h"
+#include "config/manifest.h"
+#include "controller/engine/image_store.h"
+
+namespace {
+
+using skiff::cli::ClientOptions;
+using skiff::cli::DaemonOptions;
+
+// Parses "10s", "500ms", "2m" (or plain milliseconds) for flags that take durations.
+std::chrono::milliseconds parse_duration(const std::string& text) {
+  size_t pos = 0;
+  long value = std::stol(text, &pos);
+  std::string unit = text.substr(pos);
+  if (unit.empty() || unit == "ms") return std::chrono::milliseconds(value);
+  if (unit == "s") return std::chrono::seconds(value);
+  if (unit == "m") return std::chrono::minutes(value);
+  throw CLI::ValidationError("duration", "expected a number with ms, s or m: " + text);
+}
+
+void add_daemon_flags(CLI::App* cmd, DaemonOptions& d, std::string& api, std::string& state,
+                      std::string& backoff) {
+  cmd->add_option("--api-addr", api, "API and metrics address")->capture_default_str();
+  cmd->add_option("--state-dir", state, "where images, pod logs and state live");
+  cmd->add_option("--engine", d.engine, "container engine: process")->capture_default_str();
+  cmd->add_option("--node-address", d.node_address,
+                  "address LoadBalancer and NodePort Services listen on")
+      ->capture_default_str();
+  cmd->add_option("--pod-cidr", d.pod_cidr, "pod IPs of the process engine")->capture_default_str();
+  cmd->add_option("--service-cidr", d.service_cidr, "ClusterIP range")->capture_default_str();
+  cmd->add_option("--proxy-workers", d.proxy_workers, "proxy threads (0: one per core)");
+  cmd->add_option("--restart-backoff", backoff,
+                  "base of the container restart back-off (kubelet: 10s)")
+      ->capture_default_str();
+}
+
+bool finish_daemon_flags(DaemonOptions& d, const std::string& api, const std::string& state,
+                         const std::string& backoff) {
+  auto colon = api.rfind(':');
+  if (colon == std::string::npos) {
+    std::cerr << "error: --api-addr takes HOST:PORT\n";
+    return false;
+  }
+  d.api_address = api.substr(0, colon);
+  d.api_port = static_cast<uint16_t>(std::stoi(api.substr(colon + 1)));
+  d.state_dir = state.empty() ? skiff::cli::default_state_dir() : std::filesystem::path(state);
+  d.state_dir = std::filesystem::absolute(d.state_dir);
+  d.restart_backoff_base = parse_duration(backoff);
+  return true;
+}
+
+void print_diagnostics(const skiff::config::LoadResult& r) {
+  for (const auto& d : r.diagnostics) {
+    std::cerr << (d.severity == skiff::config::Diagnostic::Severity::kError ? "error: "
+                                                                            : "Warning: ")
+              << d.to_string() << "\n";
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"skiff: Kubernetes Services and Deployments on one machine"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "skiff 0.1.0");
+
+  ClientOptions client;
+  if (const char* s = std::getenv("SKIFF_SERVER"); s && *s) client.server = s;
+  std::string log_level = "info";
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
+
+  DaemonOptions daemon;
+  std::string api_addr = "127.0.0.1:8080", state_dir, backoff = "10s";
+  std::vector<std::string> files;
+
+  auto* up = app.add_subcommand("up", "run the daemon in the foreground and apply manifests");
+  up->add_option("-f,--filename", files, "manifest files")->required();
+  add_daemon_flags(up, daemon, api_addr, state_dir, backoff);
+
+  auto* daemon_cmd = app.add_subcommand("daemon", "run the daemon without applying anything");
+  add_daemon_flags(daemon_cmd, daemon, api_addr, state_dir, backoff);
+
+  std::string tag, build_dir;
+  auto* build = app.add_subcommand("build", "register a folder with a Dockerfile as an image");
+  build->add_option("-t,--tag", tag, "image name[:tag]")->required();
+  build->add_option("dir", build_dir, "the folder holding the Dockerfile")->required();
+  build->add_option("--state-dir", state_dir, "where images are registered");
+
+  auto add_client_flags = [&](CLI::App* cmd) {
+    cmd->add_option("-s,--server", client.server, "the daemon's API address")->capture_default_str();
+    cmd->add_option("-n,--namespace", client.ns, "namespace")->capture_default_str();
+  };
+
+  auto* apply = app.add_subcommand("apply", "create or update objects from manifests");
+  apply->add_option("-f,--filename", files, "manifest files")->required();
+  add_client_flags(apply);
+
+  std::string kinds, output, selector;
+  std::vector<std::string> names;
+  bool watch = false;
+  auto* get = app.add_subcommand("get", "list objects");
+  get->add_option("kind", kinds, "pods, deployments, replicasets, services, endpoints, all")->required();
+  get->add_option("names", names, "object names");
+  get->add_option("-o,--output", output, "wide, yaml, json or name");
+  get->add_option("-l,--selector", selector, "label selector");
+  get->add_flag("-w,--watch", watch, "watch for changes");
+  get->add_flag("-A,--all-namespaces", client.all_namespaces, "all namespaces");
+  add_client_flags(get);
+
+  std::string kind;
+  auto* describe = app.add_subcommand("describe", "show an object in detail");
+  describe->add_option("kind", kind)->required();
+  describe->add_option("names", names);
+  add_client_flags(describe);
+
+  std::vector<std::string> args;
+  bool wait = true;
+  auto* del = app.add_subcommand("delete", "delete objects");
+  del->add_option("args", args, "KIND NAME... or KIND/NAME...");
+  del->add_option("-f,--filename", files, "delete what these manifests name");
+  del->add_option("--wait", wait, "wait until the objects are gone")->capture_default_str();
+  add_client_flags(del);
+
+  int replicas = -1;
+  auto* scale = app.add_subcommand("scale", "set a Deployment's or ReplicaSet's replicas");
+  scale->add_option("args", args, "deployment/NAME or deployment NAME")->required();
+  scale->add_option("--replicas", replicas, "the new number of replicas")->required();
+  add_client_flags(scale);
+
+  std::string pod, container;
+  bool previous = false;
+  auto* logs = app.add_subcommand("logs", "print a pod's container output");
+  logs->add_option("pod", pod)->required();
+  logs->add_option("-c,--container", container);
+  logs->add_flag("-p,--previous", previous, "the run before the last restart");
+  add_client_flags(logs);
+
+  CLI11_PARSE(app, argc, argv);
+  spdlog::set_level(spdlog::level::from_str(log_level));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+
+  try {
+    if (*up || *daemon_cmd) {
+      if (!finish_daemon_flags(daemon, api_addr, state_dir, backoff)) return 2;
+      std::vector<skiff::config::Object> objects;
+      for (const auto& f : files) {
+        auto loaded = skiff::config::load_manifest_file(f);
+        print_diagnostics(loaded);
+        if (!loaded.ok()) {
+          std::cerr << "error: " << f << " has errors; nothing was started\n";
+          return 1;
+        }
+        for (auto& o : loaded.objects) objects.push_back(std::move(o));
+      }
+      return skiff::cli::run_daemon(daemon, std::move(objects));
+    }
+    if (*build) {
+      const auto dir = state_dir.empty() ? skiff::cli::default_state_dir() : std::filesystem::path(state_dir);
+      skiff::controller::engine::ImageStore images(std::filesystem::absolute(dir));
+      auto built = images.build(tag, build_dir);
+      if (!built) {
+        std::cerr << "error: " << built.error().message << "\n";
+        return 1;
+      }
+      std::cout << "Successfully built " << built->id << "\nSuccessfully tagged " << built->ref << "\n";
+      return 0;
+    }
+    if (*apply) return skiff::cli::cmd_apply(client, files);
+    if (*get) return skiff::cli::cmd_get(client, kinds, names, output, watch, selector);
+    if (*describe) return skiff::cli::cmd_describe(client, kind, names);
+    if (*del) return skiff::cli::cmd_delete(client, args, files, wait);
+    if (*scale) return skiff::cli::cmd_scale(client, args, replicas);
+    if (*logs) return skiff::cli::cmd_logs(client, pod, container, previous);
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
   return 0;
 }

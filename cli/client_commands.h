@@ -1,0 +1,26 @@
+// The client verbs (apply, get, describe, delete, scale, logs): each talks to a running
+// daemon through the HTTP API, as kubectl talks to an API server.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace skiff::cli {
+
+struct ClientOptions {
+  std::string server = "127.0.0.1:8080";  // --server / SKIFF_SERVER
+  std::string ns = "default";
+  bool all_namespaces = false;
+};
+
+int cmd_apply(const ClientOptions& c, const std::vector<std::string>& files);
+int cmd_get(const ClientOptions& c, const std::string& kinds, const std::vector<std::string>& names,
+            const std::string& output, bool watch, const std::string& selector);
+int cmd_describe(const ClientOptions& c, const std::string& kind, const std::vector<std::string>& names);
+int cmd_delete(const ClientOptions& c, const std::vector<std::string>& args,
+               const std::vector<std::string>& files, bool wait);
+int cmd_scale(const ClientOptions& c, const std::vector<std::string>& args, int replicas);
+int cmd_logs(const ClientOptions& c, const std::string& pod, const std::string& container,
+             bool previous);
+
+}  // namespace skiff::cli

@@ -1,0 +1,225 @@
+#include "cli/daemon.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdlib>
+#include <fmt/format.h>
+#include <set>
+#include <spdlog/spdlog.h>
+#include <thread>
+
+#include "api/server.h"
+#include "config/labels.h"
+#include "controller/control_plane.h"
+#include "controller/engine/process_engine.h"
+#include "controller/service_table.h"
+#include "controller/store.h"
+#include "proxy/proxy.h"
+
+namespace skiff::cli {
+namespace {
+
+namespace asio = boost::asio;
+
+// Holds an exclusive flock on STATE_DIR/daemon.lock for the daemon's life, so a second daemon
+// on the same state fails with a clear message instead of fighting over pods.
+class StateLock {
+ public:
+  static config::Result<int> acquire(const std::filesystem::path& dir) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return config::ApiError::bad_request(fmt::format("state dir {}: {}", dir.string(), ec.message()));
+    const auto path = dir / "daemon.lock";
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return config::ApiError::bad_request(fmt::format("{}: {}", path.string(), std::strerror(errno)));
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      char buf[32] = {};
+      ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
+      ::close(fd);
+      std::string pid = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "?";
+      while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
+      return config::ApiError::conflict(fmt::format(
+          "another skiff daemon (pid {}) is running with state dir {}", pid, dir.string()));
+    }
+    std::string pid = std::to_string(::getpid()) + "\n";
+    if (::ftruncate(fd, 0) == 0) (void)::pwrite(fd, pid.data(), pid.size(), 0);
+    return fd;
+  }
+};
+
+std::vector<std::string> service_addresses(const controller::ServiceView& svc,
+                                           const std::string& node_address) {
+  std::vector<std::string> out;
+  for (const auto& p : svc.ports) {
+    const std::string scheme = p.protocol == "UDP" ? "udp" : "http";
+    if (svc.type == "LoadBalancer") out.push_back(fmt::format("{}://{}:{}", scheme, node_address, p.port));
+    if (p.node_port) out.push_back(fmt::format("{}://{}:{}", scheme, node_address, p.node_port));
+    if (!svc.headless && !svc.cluster_ip.empty())
+      out.push_back(fmt::format("{}://{}:{}", scheme, svc.cluster_ip, p.port));
+  }
+  return out;
+}
+
+// Tells the user where each applied Service answers, once: when every pod its selector picks
+// is a ready endpoint (so the first curl works and reaches every replica).
+class ReadyAnnouncer {
+ public:
+  ReadyAnnouncer(const controller::Store& store, std::string node_address)
+      : store_(store), node_address_(std::move(node_address)) {}
+
+  void expect(const config::Service& svc) { pending_.insert({svc.metadata.namespace_, svc.metadata.name}); }
+
+  void on_table(const controller::ServiceTable& table) {
+    for (auto it = pending_.begin(); it != pending_.end();) {
+      const auto* svc = table.find(it->first, it->second);
+      if (svc && ready(*svc)) {
+        size_t endpoints = svc->ready_addresses.size();
+        for (const auto& addr : service_addresses(*svc, node_address_)) {
+          fmt::print("service/{} is ready at {} ({} endpoint{})\n", svc->name, addr, endpoints,
+                     endpoints == 1 ? "" : "s");
+        }
+        std::fflush(stdout);
+        it = pending_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+
+ private:
+  bool ready(const controller::ServiceView& view) const {
+    const auto* svc = controller::as<config::Service>(
+        store_.get(config::Kind::kService, view.ns, view.name));
+    if (!svc || view.ports.empty()) return false;
+    if (svc->spec.selector.empty()) return !view.ready_addresses.empty();
+    size_t wanted = 0;
+    for (const auto& p : store_.list(config::Kind::kPod, view.ns)) {
+      const auto* pod = controller::as<config::Pod>(p);
+      if (pod && !pod->metadata.deletion_timestamp &&
+          config::selector_matches(svc->spec.selector, pod->metadata.labels)) {
+        ++wanted;
+      }
+    }
+    if (wanted == 0 || view.ready_addresses.size() < wanted) return false;
+    for (const auto& port : view.ports) {
+      if (port.endpoints.empty()) return false;
+    }
+    return true;
+  }
+
+  const controller::Store& store_;
+  std::string node_address_;
+  std::set<std::pair<std::string, std::string>> pending_;
+};
+
+}  // namespace
+
+std::filesystem::path default_state_dir() {
+  if (::geteuid() == 0) return "/var/lib/skiff";
+  if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg && *xdg) return std::filesystem::path(xdg) / "skiff";
+  const char* home = std::getenv("HOME");
+  return std::filesystem::path(home ? home : "/tmp") / ".local/state/skiff";
+}
+
+int run_daemon(const DaemonOptions& options, std::vector<config::Object> apply) {
+  auto lock = StateLock::acquire(options.state_dir);
+  if (!lock) {
+    spdlog::error("{}", lock.error().message);
+    return 1;
+  }
+  if (options.engine != "process") {
+    spdlog::error("engine {:?} is not available in this build (use --engine process)", options.engine);
+    return 1;
+  }
+
+  asio::io_context io;  // the controller loop: store, reconcilers, kubelet, API
+  controller::Store store;
+  controller::ServiceTableSource table;
+  controller::engine::ProcessEngine engine(
+      io, controller::engine::ProcessEngineOptions{options.state_dir, options.pod_cidr});
+
+  controller::ControlPlaneOptions cp_options;
+  cp_options.service_cidr = options.service_cidr;
+  cp_options.node_address = options.node_address;
+  cp_options.kubelet.node_ip = options.node_address;
+  cp_options.kubelet.backoff_base = options.restart_backoff_base;
+  controller::ControlPlane control_plane(io, store, engine, table, cp_options);
+
+  proxy::ProxyOptions proxy_options;
+  proxy_options.workers = options.proxy_workers > 0
+                              ? options.proxy_workers
+                              : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  proxy_options.node_address = options.node_address;
+  proxy::Proxy proxy(table, proxy_options);
+
+  api::ServerOptions api_options;
+  api_options.address = options.api_address;
+  api_options.port = options.api_port;
+  api::Server server(io, store, &engine, api_options);
+  server.add_readiness_check({"proxy-listeners", [&proxy] {
+                                auto errors = proxy.errors();
+                                return errors.empty() ? std::string() : errors.front();
+                              }});
+  auto bound = server.start();
+  if (!bound) {
+    spdlog::error("{}", bound.error().message);
+    return 1;
+  }
+  spdlog::info("skiff API listening on http://{} (engine {}, state {})", *bound, engine.name(),
+               options.state_dir.string());
+
+  ReadyAnnouncer announcer(store, options.node_address);
+  table.subscribe([&io, &announcer](const controller::ServiceTablePtr& t) {
+    asio::post(io, [&announcer, t] { announcer.on_table(*t); });
+  });
+
+  control_plane.start();
+  proxy.start();
+
+  int exit_code = 0;
+  for (auto& object : apply) {
+    if (const auto* svc = std::get_if<config::Service>(&object)) announcer.expect(*svc);
+    const auto& m = config::meta(object);
+    auto created = store.create(object);
+    if (!created) {
+      spdlog::error("{}/{}: {}", m.namespace_, m.name, created.error().message);
+      exit_code = 1;
+    }
+  }
+
+  // Ctrl-C: stop accepting, stop every pod gracefully, exit. A second Ctrl-C kills at once.
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  bool stopping = false;
+  std::function<void(const boost::system::error_code&, int)> on_signal =
+      [&](const boost::system::error_code& ec, int signo) {
+        if (ec) return;
+        if (stopping) {
+          spdlog::warn("signal {} again: killing every pod now", signo);
+          engine.kill_all();
+          io.stop();
+          return;
+        }
+        stopping = true;
+        spdlog::info("signal {}: stopping pods and exiting", signo);
+        server.stop();
+        proxy.stop();
+        control_plane.shutdown([&io] { io.stop(); });
+        signals.async_wait(on_signal);
+      };
+  signals.async_wait(on_signal);
+
+  io.run();
+  proxy.stop();
+  engine.kill_all();  // nothing should be left; this makes sure of it on every exit path
+  ::close(*lock);
+  spdlog::info("skiff stopped");
+  return exit_code;
+}
+
+}  // namespace skiff::cli

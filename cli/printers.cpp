@@ -1,0 +1,427 @@
+#include "cli/printers.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <iomanip>
+#include <sstream>
+
+#include "config/labels.h"
+
+namespace skiff::cli {
+namespace {
+
+using Row = std::vector<std::string>;
+
+std::string render(const std::vector<Row>& rows) {
+  std::vector<size_t> widths;
+  for (const auto& row : rows) {
+    widths.resize(std::max(widths.size(), row.size()));
+    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 3, ' ');
+    }
+    out += line + '\n';
+  }
+  return out;
+}
+
+std::string join(const std::vector<std::string>& parts, const std::string& sep) {
+  std::string out;
+  for (const auto& p : parts) {
+    if (!out.empty()) out += sep;
+    out += p;
+  }
+  return out;
+}
+
+std::string or_none(const std::string& s) { return s.empty() ? "<none>" : s; }
+
+std::string int_or_string(const config::IntOrString& v) {
+  return v.is_int ? std::to_string(v.int_value) : v.str_value;
+}
+
+Row pod_row(const config::Pod& pod, TableFormat format, std::time_t now) {
+  int ready = 0;
+  int restarts = 0;
+  for (const auto& cs : pod.status.container_statuses) {
+    ready += cs.ready ? 1 : 0;
+    restarts += cs.restart_count;
+  }
+  Row row{pod.metadata.name,
+          fmt::format("{}/{}", ready, pod.spec.containers.size()),
+          pod_status_reason(pod),
+          std::to_string(restarts),
+          age(pod.metadata.creation_timestamp, now)};
+  if (format == TableFormat::kWide) {
+    row.push_back(or_none(pod.status.pod_ip));
+    row.push_back(or_none(pod.spec.node_name));
+  }
+  return row;
+}
+
+std::string service_ports(const config::Service& svc) {
+  std::vector<std::string> parts;
+  for (const auto& p : svc.spec.ports) {
+    parts.push_back(p.node_port ? fmt::format("{}:{}/{}", p.port, p.node_port, p.protocol)
+                                : fmt::format("{}/{}", p.port, p.protocol));
+  }
+  return parts.empty() ? "<none>" : join(parts, ",");
+}
+
+std::string external_ip(const config::Service& svc) {
+  std::vector<std::string> ips = svc.spec.external_ips;
+  for (const auto& in : svc.status.load_balancer_ingress) ips.push_back(in.ip.empty() ? in.hostname : in.ip);
+  if (svc.spec.type == "ExternalName") return svc.spec.external_name;
+  if (ips.empty()) return svc.spec.type == "LoadBalancer" ? "<pending>" : "<none>";
+  return join(ips, ",");
+}
+
+Row service_row(const config::Service& svc, TableFormat format, std::time_t now) {
+  Row row{svc.metadata.name, svc.spec.type, or_none(svc.spec.cluster_ip), external_ip(svc),
+          service_ports(svc), age(svc.metadata.creation_timestamp, now)};
+  if (format == TableFormat::kWide) row.push_back(or_none(config::labels_to_string(svc.spec.selector)));
+  return row;
+}
+
+std::vector<std::string> endpoint_addresses(const config::Endpoints& ep) {
+  std::vector<std::string> out;
+  for (const auto& subset : ep.subsets) {
+    for (const auto& a : subset.addresses) {
+      if (subset.ports.empty()) out.push_back(a.ip);
+      for (const auto& p : subset.ports) out.push_back(fmt::format("{}:{}", a.ip, p.port));
+    }
+  }
+  return out;
+}
+
+Row endpoints_row(const config::Endpoints& ep, TableFormat format, std::time_t now) {
+  auto all = endpoint_addresses(ep);
+  std::string shown;
+  if (all.empty()) {
+    shown = "<none>";
+  } else if (format == TableFormat::kWide || all.size() <= 3) {
+    shown = join(all, ",");
+  } else {
+    shown = join({all[0], all[1], all[2]}, ",") + fmt::format(" + {} more...", all.size() - 3);
+  }
+  return {ep.metadata.name, shown, age(ep.metadata.creation_timestamp, now)};
+}
+
+std::string containers_of(const config::PodSpec& spec) {
+  std::vector<std::string> names;
+  for (const auto& c : spec.containers) names.push_back(c.name);
+  return join(names, ",");
+}
+std::string images_of(const config::PodSpec& spec) {
+  std::vector<std::string> images;
+  for (const auto& c : spec.containers) images.push_back(c.image);
+  return join(images, ",");
+}
+
+Row deployment_row(const config::Deployment& d, TableFormat format, std::time_t now) {
+  Row row{d.metadata.name, fmt::format("{}/{}", d.status.ready_replicas, d.spec.replicas),
+          std::to_string(d.status.updated_replicas), std::to_string(d.status.available_replicas),
+          age(d.metadata.creation_timestamp, now)};
+  if (format == TableFormat::kWide) {
+    row.push_back(containers_of(d.spec.template_.spec));
+    row.push_back(images_of(d.spec.template_.spec));
+    row.push_back(config::selector_to_string(d.spec.selector));
+  }
+  return row;
+}
+
+Row replicaset_row(const config::ReplicaSet& rs, TableFormat format, std::time_t now) {
+  Row row{rs.metadata.name, std::to_string(rs.spec.replicas), std::to_string(rs.status.replicas),
+          std::to_string(rs.status.ready_replicas), age(rs.metadata.creation_timestamp, now)};
+  if (format == TableFormat::kWide) {
+    row.push_back(containers_of(rs.spec.template_.spec));
+    row.push_back(images_of(rs.spec.template_.spec));
+    row.push_back(config::selector_to_string(rs.spec.selector));
+  }
+  return row;
+}
+
+Row header(config::Kind kind, TableFormat format) {
+  const bool wide = format == TableFormat::kWide;
+  switch (kind) {
+    case config::Kind::kPod:
+      return wide ? Row{"NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE"}
+                  : Row{"NAME", "READY", "STATUS", "RESTARTS", "AGE"};
+    case config::Kind::kService:
+      return wide ? Row{"NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE", "SELECTOR"}
+                  : Row{"NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"};
+    case config::Kind::kEndpoints:
+      return {"NAME", "ENDPOINTS", "AGE"};
+    case config::Kind::kDeployment:
+      return wide ? Row{"NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE", "CONTAINERS", "IMAGES",
+                        "SELECTOR"}
+                  : Row{"NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"};
+    case config::Kind::kReplicaSet:
+      return wide ? Row{"NAME", "DESIRED", "CURRENT", "READY", "AGE", "CONTAINERS", "IMAGES",
+                        "SELECTOR"}
+                  : Row{"NAME", "DESIRED", "CURRENT", "READY", "AGE"};
+  }
+  return {};
+}
+
+// ---- describe ----
+
+class Text {
+ public:
+  void field(const std::string& name, const std::string& value, int indent = 0) {
+    std::string key = std::string(indent, ' ') + name + ":";
+    out_ << key << std::string(key.size() < 22 ? 22 - key.size() : 1, ' ') << value << '\n';
+  }
+  void line(const std::string& s) { out_ << s << '\n'; }
+  std::string str() const { return out_.str(); }
+
+ private:
+  std::ostringstream out_;
+};
+
+void describe_meta(Text& t, const config::ObjectMeta& m) {
+  t.field("Name", m.name);
+  t.field("Namespace", m.namespace_);
+  t.field("Labels", or_none(config::labels_to_string(m.labels)));
+  t.field("Annotations", or_none(config::labels_to_string(m.annotations)));
+  if (!m.creation_timestamp.empty()) t.field("CreationTimestamp", m.creation_timestamp);
+  for (const auto& o : m.owner_references) {
+    if (o.controller) t.field("Controlled By", o.kind + "/" + o.name);
+  }
+  if (m.deletion_timestamp) t.field("Deletion Timestamp", *m.deletion_timestamp);
+}
+
+std::string state_text(const config::ContainerState& s) {
+  if (s.running) return "Running";
+  if (s.waiting) return "Waiting";
+  if (s.terminated) return "Terminated";
+  return "<none>";
+}
+
+void describe_state(Text& t, const std::string& title, const config::ContainerState& s) {
+  t.field(title, state_text(s), 4);
+  if (s.running) t.field("Started", s.running->started_at, 6);
+  if (s.waiting) {
+    t.field("Reason", s.waiting->reason, 6);
+    if (!s.waiting->message.empty()) t.field("Message", s.waiting->message, 6);
+  }
+  if (s.terminated) {
+    t.field("Reason", s.terminated->reason, 6);
+    t.field("Exit Code", std::to_string(s.terminated->exit_code), 6);
+    if (s.terminated->signal) t.field("Signal", std::to_string(s.terminated->signal), 6);
+    t.field("Started", s.terminated->started_at, 6);
+    t.field("Finished", s.terminated->finished_at, 6);
+  }
+}
+
+void describe_pod_template(Text& t, const config::PodTemplateSpec& tpl) {
+  t.line("Pod Template:");
+  t.field("Labels", or_none(config::labels_to_string(tpl.metadata.labels)), 2);
+  t.line("  Containers:");
+  for (const auto& c : tpl.spec.containers) {
+    t.line("   " + c.name + ":");
+    t.field("Image", c.image, 4);
+    std::vector<std::string> ports;
+    for (const auto& p : c.ports) ports.push_back(fmt::format("{}/{}", p.container_port, p.protocol));
+    t.field("Port", ports.empty() ? "<none>" : join(ports, ", "), 4);
+    if (!c.command.empty()) t.field("Command", join(c.command, " "), 4);
+    if (!c.args.empty()) t.field("Args", join(c.args, " "), 4);
+  }
+}
+
+void describe_conditions(Text& t, const std::vector<config::Condition>& conditions) {
+  if (conditions.empty()) return;
+  t.line("Conditions:");
+  std::vector<Row> rows{{"  Type", "Status", "Reason"}};
+  for (const auto& c : conditions) rows.push_back({"  " + c.type, c.status, or_none(c.reason)});
+  std::istringstream lines(render(rows));
+  for (std::string l; std::getline(lines, l);) t.line(l);
+}
+
+std::string describe_pod(const config::Pod& pod, std::time_t) {
+  Text t;
+  describe_meta(t, pod.metadata);
+  t.field("Node", or_none(pod.spec.node_name) + (pod.status.host_ip.empty() ? "" : "/" + pod.status.host_ip));
+  if (!pod.status.start_time.empty()) t.field("Start Time", pod.status.start_time);
+  t.field("Status", pod_status_reason(pod));
+  t.field("IP", or_none(pod.status.pod_ip));
+  t.line("Containers:");
+  for (const auto& c : pod.spec.containers) {
+    t.line("  " + c.name + ":");
+    const config::ContainerStatus* st = nullptr;
+    for (const auto& cs : pod.status.container_statuses) {
+      if (cs.name == c.name) st = &cs;
+    }
+    if (st && !st->container_id.empty()) t.field("Container ID", st->container_id, 4);
+    t.field("Image", c.image, 4);
+    std::vector<std::string> ports;
+    for (const auto& p : c.ports) ports.push_back(fmt::format("{}/{}", p.container_port, p.protocol));
+    t.field("Port", ports.empty() ? "<none>" : join(ports, ", "), 4);
+    if (!c.command.empty()) t.field("Command", join(c.command, " "), 4);
+    if (!c.args.empty()) t.field("Args", join(c.args, " "), 4);
+    if (st) {
+      describe_state(t, "State", st->state);
+      if (st->last_state.terminated || st->last_state.waiting || st->last_state.running) {
+        describe_state(t, "Last State", st->last_state);
+      }
+      t.field("Ready", st->ready ? "True" : "False", 4);
+      t.field("Restart Count", std::to_string(st->restart_count), 4);
+    }
+    if (!c.env.empty()) {
+      t.line("    Environment:");
+      for (const auto& e : c.env) t.line("      " + e.name + ":  " + e.value);
+    }
+  }
+  describe_conditions(t, pod.status.conditions);
+  return t.str();
+}
+
+std::string describe_service(const config::Service& svc) {
+  Text t;
+  describe_meta(t, svc.metadata);
+  t.field("Selector", or_none(config::labels_to_string(svc.spec.selector)));
+  t.field("Type", svc.spec.type);
+  t.field("IP", or_none(svc.spec.cluster_ip));
+  if (!svc.spec.external_ips.empty()) t.field("External IPs", join(svc.spec.external_ips, ","));
+  for (const auto& in : svc.status.load_balancer_ingress) t.field("LoadBalancer Ingress", in.ip);
+  for (const auto& p : svc.spec.ports) {
+    std::string name = p.name.empty() ? "<unset>" : p.name;
+    t.field("Port", fmt::format("{}  {}/{}", name, p.port, p.protocol));
+    t.field("TargetPort", fmt::format("{}/{}", int_or_string(p.target_port), p.protocol));
+    if (p.node_port) t.field("NodePort", fmt::format("{}  {}/{}", name, p.node_port, p.protocol));
+  }
+  t.field("Session Affinity", svc.spec.session_affinity);
+  return t.str();
+}
+
+std::string describe_endpoints(const config::Endpoints& ep) {
+  Text t;
+  describe_meta(t, ep.metadata);
+  t.line("Subsets:");
+  for (const auto& s : ep.subsets) {
+    std::vector<std::string> ready, not_ready;
+    for (const auto& a : s.addresses) ready.push_back(a.ip);
+    for (const auto& a : s.not_ready_addresses) not_ready.push_back(a.ip);
+    t.field("Addresses", or_none(join(ready, ",")), 2);
+    t.field("NotReadyAddresses", or_none(join(not_ready, ",")), 2);
+    t.line("  Ports:");
+    for (const auto& p : s.ports) {
+      t.line(fmt::format("    {}  {}  {}", p.name.empty() ? "<unset>" : p.name, p.port, p.protocol));
+    }
+  }
+  return t.str();
+}
+
+std::string describe_deployment(const config::Deployment& d) {
+  Text t;
+  describe_meta(t, d.metadata);
+  t.field("Selector", config::selector_to_string(d.spec.selector));
+  t.field("Replicas", fmt::format("{} desired | {} updated | {} total | {} available | {} unavailable",
+                                  d.spec.replicas, d.status.updated_replicas, d.status.replicas,
+                                  d.status.available_replicas, d.status.unavailable_replicas));
+  t.field("StrategyType", d.spec.strategy.type);
+  t.field("MinReadySeconds", std::to_string(d.spec.min_ready_seconds));
+  describe_pod_template(t, d.spec.template_);
+  describe_conditions(t, d.status.conditions);
+  return t.str();
+}
+
+std::string describe_replicaset(const config::ReplicaSet& rs) {
+  Text t;
+  describe_meta(t, rs.metadata);
+  t.field("Selector", config::selector_to_string(rs.spec.selector));
+  t.field("Replicas", fmt::format("{} current / {} desired", rs.status.replicas, rs.spec.replicas));
+  t.field("Pods Status", fmt::format("{} Ready", rs.status.ready_replicas));
+  describe_pod_template(t, rs.spec.template_);
+  return t.str();
+}
+
+}  // namespace
+
+std::string human_duration(std::time_t s) {
+  if (s < 0) s = 0;
+  const std::time_t m = s / 60, h = s / 3600, d = s / 86400;
+  if (s < 120) return fmt::format("{}s", s);
+  if (m < 10) return s % 60 ? fmt::format("{}m{}s", m, s % 60) : fmt::format("{}m", m);
+  if (m < 180) return fmt::format("{}m", m);
+  if (h < 8) return m % 60 ? fmt::format("{}h{}m", h, m % 60) : fmt::format("{}h", h);
+  if (h < 48) return fmt::format("{}h", h);
+  if (d < 8) return h % 24 ? fmt::format("{}d{}h", d, h % 24) : fmt::format("{}d", d);
+  if (d < 730) return fmt::format("{}d", d);
+  return fmt::format("{}y", d / 365);
+}
+
+std::time_t parse_rfc3339(const std::string& text) {
+  std::tm tm{};
+  std::istringstream in(text);
+  in >> std::get_time(&tm, "%Y-%m-%dT%H:%M:%S");
+  if (in.fail()) return -1;
+  return timegm(&tm);
+}
+
+std::string age(const std::string& rfc3339, std::time_t now) {
+  const std::time_t t = parse_rfc3339(rfc3339);
+  return t < 0 ? "<unknown>" : human_duration(now - t);
+}
+
+std::string pod_status_reason(const config::Pod& pod) {
+  if (pod.metadata.deletion_timestamp) return "Terminating";
+  std::string reason = pod.status.reason.empty() ? pod.status.phase : pod.status.reason;
+  bool running = false;
+  for (auto it = pod.status.container_statuses.rbegin(); it != pod.status.container_statuses.rend();
+       ++it) {
+    const auto& s = it->state;
+    if (s.waiting && !s.waiting->reason.empty()) {
+      reason = s.waiting->reason;
+    } else if (s.terminated && !s.terminated->reason.empty()) {
+      reason = s.terminated->reason;
+    } else if (s.terminated) {
+      reason = s.terminated->signal ? fmt::format("Signal:{}", s.terminated->signal)
+                                    : fmt::format("ExitCode:{}", s.terminated->exit_code);
+    } else if (s.running && it->ready) {
+      running = true;
+    }
+  }
+  if (reason == "Completed" && running) reason = "Running";
+  return reason;
+}
+
+std::string print_table(config::Kind kind, const std::vector<config::Object>& objects,
+                        TableFormat format, std::time_t now, bool with_header) {
+  std::vector<Row> rows;
+  if (with_header) rows.push_back(header(kind, format));
+  for (const auto& o : objects) {
+    rows.push_back(std::visit(
+        [&](const auto& x) -> Row {
+          using T = std::decay_t<decltype(x)>;
+          if constexpr (std::is_same_v<T, config::Pod>) return pod_row(x, format, now);
+          if constexpr (std::is_same_v<T, config::Service>) return service_row(x, format, now);
+          if constexpr (std::is_same_v<T, config::Endpoints>) return endpoints_row(x, format, now);
+          if constexpr (std::is_same_v<T, config::Deployment>) return deployment_row(x, format, now);
+          if constexpr (std::is_same_v<T, config::ReplicaSet>) return replicaset_row(x, format, now);
+        },
+        o));
+  }
+  return render(rows);
+}
+
+std::string describe(const config::Object& object, std::time_t now) {
+  return std::visit(
+      [&](const auto& x) -> std::string {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, config::Pod>) return describe_pod(x, now);
+        if constexpr (std::is_same_v<T, config::Service>) return describe_service(x);
+        if constexpr (std::is_same_v<T, config::Endpoints>) return describe_endpoints(x);
+        if constexpr (std::is_same_v<T, config::Deployment>) return describe_deployment(x);
+        if constexpr (std::is_same_v<T, config::ReplicaSet>) return describe_replicaset(x);
+      },
+      object);
+}
+
+}  // namespace skiff::cli
