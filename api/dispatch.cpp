@@ -1,0 +1,114 @@
+#include "api/dispatch.h"
+
+#include <exception>
+#include <initializer_list>
+#include <string_view>
+
+#include "api/discovery.h"
+#include "api/object_endpoints.h"
+#include "api/routes.h"
+
+namespace skiff::api {
+namespace {
+
+using config::ApiError;
+
+Reply method_not_allowed(std::initializer_list<std::string_view> allowed) {
+  Reply reply =
+      error_reply(ApiError{405,
+                           "MethodNotAllowed",
+                           "the server does not allow this method on the requested resource",
+                           {}});
+  std::string allow;
+  for (auto m : allowed) allow += (allow.empty() ? "" : ", ") + std::string(m);
+  reply.headers.emplace_back("Allow", allow);
+  return reply;
+}
+
+bool is_verbose(const Query& query) {
+  auto it = query.find("verbose");
+  return it != query.end() && it->second != "false" && it->second != "0";
+}
+
+Reply health(const Route& route, const Query& query, const ApiContext& context,
+             std::string_view endpoint) {
+  static const std::vector<ReadinessCheck> kNone;
+  const auto& checks = route.endpoint == Endpoint::kReadyz ? context.checks : kNone;
+  auto report = health_report(checks, endpoint, is_verbose(query), route.check);
+  if (!report) {
+    return error_reply(ApiError::not_found("readiness check \"" + route.check + "\""));
+  }
+  return text_reply(report->ok ? 200 : 503, std::move(report->body));
+}
+
+Reply serve(const Route& route, const std::string& method, const Query& query,
+            const std::string& body, const std::string& path, const ApiContext& context) {
+  const bool get = method == "GET";
+  switch (route.endpoint) {
+    case Endpoint::kHealthz:
+    case Endpoint::kReadyz:
+      if (!get) return method_not_allowed({"GET"});
+      return health(route, query, context,
+                    route.endpoint == Endpoint::kReadyz
+                        ? "readyz"
+                        : (path.rfind("/livez", 0) == 0 ? "livez" : "healthz"));
+    case Endpoint::kVersion:
+      if (!get) return method_not_allowed({"GET"});
+      return json_reply(200, version_json());
+    case Endpoint::kApiVersions:
+      if (!get) return method_not_allowed({"GET"});
+      return json_reply(200, api_versions_json());
+    case Endpoint::kApiGroups:
+      if (!get) return method_not_allowed({"GET"});
+      return json_reply(200, api_groups_json());
+    case Endpoint::kResourceList:
+      if (!get) return method_not_allowed({"GET"});
+      return json_reply(200, resource_list_json(route.group_version));
+    case Endpoint::kCollection:
+      if (get) return list_objects(route, query, context);
+      if (method == "POST") return create_object(route, body, context);
+      return method_not_allowed({"GET", "POST"});
+    case Endpoint::kItem:
+      if (get) return get_object(route, context);
+      if (method == "PUT") return replace_object(route, body, context);
+      if (method == "DELETE") return delete_object(route, query, body, context);
+      return method_not_allowed({"GET", "PUT", "DELETE"});
+    case Endpoint::kStatus:
+      if (get) return get_object(route, context);
+      if (method == "PUT") return replace_status(route, body, context);
+      return method_not_allowed({"GET", "PUT"});
+    case Endpoint::kScale:
+      if (get) return get_scale(route, context);
+      if (method == "PUT") return replace_scale(route, body, context);
+      return method_not_allowed({"GET", "PUT"});
+    case Endpoint::kLog:
+      if (get) return get_log(route, query, context);
+      return method_not_allowed({"GET"});
+  }
+  return error_reply(ApiError{500, "InternalError", "unhandled endpoint", {}});
+}
+
+}  // namespace
+
+Reply dispatch(const Request& request, const ApiContext& context) {
+  try {
+    Target target = split_target(request.target);
+    auto route = parse_route(target.path);
+    if (!route) {
+      return error_reply(
+          ApiError{404, "NotFound", "the server could not find the requested resource", {}});
+    }
+    return serve(*route, request.method, target.query, request.body, target.path, context);
+  } catch (const std::exception& e) {
+    return error_reply(
+        ApiError{500,
+                 "InternalError",
+                 std::string("internal error while serving the request: ") + e.what(),
+                 {}});
+  } catch (...) {
+    return error_reply(
+        ApiError{500, "InternalError", "internal error while serving the request", {}});
+  }
+}
+
+}  // namespace skiff::api

@@ -1,0 +1,343 @@
+#include "api/object_endpoints.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "api/scale.h"
+#include "api/selectors.h"
+#include "config/kinds.h"
+#include "config/manifest.h"
+#include "config/objects_json.h"
+
+namespace skiff::api {
+namespace {
+
+using config::ApiError;
+using config::Result;
+using nlohmann::json;
+
+// `deployments.apps "web"`, as Kubernetes names an object in messages.
+std::string object_ref(config::Kind kind, const std::string& name) {
+  const auto& info = config::kind_info(kind);
+  std::string resource(info.resource);
+  const auto slash = info.api_version.find('/');
+  if (slash != std::string_view::npos) {
+    resource += '.';
+    resource += info.api_version.substr(0, slash);
+  }
+  return resource + " \"" + name + "\"";
+}
+
+ApiError not_found(const Route& route) {
+  return ApiError::not_found(object_ref(route.kind, route.name));
+}
+
+Result<json> parse_json(const std::string& body) {
+  if (body.empty()) return ApiError::bad_request("the request body is empty; expected JSON");
+  try {
+    return json::parse(body);
+  } catch (const json::parse_error& e) {
+    // e.what() is "[json.exception.parse_error.101] parse error at line 1, column 2: ...".
+    std::string what = e.what();
+    if (auto end = what.find("] ");
+        what.rfind("[json.exception", 0) == 0 && end != std::string::npos) {
+      what = what.substr(end + 2);
+    }
+    return ApiError::bad_request("malformed JSON body: " + what);
+  }
+}
+
+Result<uint64_t> parse_uint(const std::string& name, const std::string& text) {
+  if (text.empty() || text.size() > 19 ||
+      !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return ApiError::bad_request(name + ": invalid value \"" + text +
+                                 "\": expected a non-negative integer");
+  }
+  return static_cast<uint64_t>(std::stoull(text));
+}
+
+struct Decoded {
+  config::Object object;
+  std::vector<std::string> warnings;
+};
+
+// A create/update body into a validated object for the route: the kind must be the path's
+// (filled in when absent), the namespace must not contradict the path's, and for items the
+// name must be the path's. Validation errors are Invalid (422) with one cause per error.
+Result<Decoded> decode_body(const Route& route, const std::string& body, bool item) {
+  auto parsed = parse_json(body);
+  if (!parsed) return parsed.error();
+  json doc = std::move(parsed.value());
+  const auto& info = config::kind_info(route.kind);
+  if (!doc.is_object()) {
+    return ApiError::bad_request("the request body must be a JSON object, got " +
+                                 std::string(doc.type_name()));
+  }
+  if (!doc.contains("kind")) doc["kind"] = info.name;
+  if (!doc.contains("apiVersion")) doc["apiVersion"] = info.api_version;
+  if (!doc["kind"].is_string() || doc["kind"].get_ref<const std::string&>() != info.name) {
+    return ApiError::bad_request("the kind in the body (" + doc["kind"].dump() +
+                                 ") does not match the resource in the path (" +
+                                 std::string(info.resource) + ", kind " + std::string(info.name) +
+                                 ")");
+  }
+  if (!doc["apiVersion"].is_string() ||
+      doc["apiVersion"].get_ref<const std::string&>() != info.api_version) {
+    return ApiError::bad_request("the API version in the data (" + doc["apiVersion"].dump() +
+                                 ") does not match the expected API version (" +
+                                 std::string(info.api_version) + ")");
+  }
+  if (!doc.contains("metadata") || doc["metadata"].is_null()) doc["metadata"] = json::object();
+  json& md = doc["metadata"];
+  if (!md.is_object()) return ApiError::bad_request("metadata: expected an object");
+  if (auto ns = md.find("namespace"); ns != md.end() && !ns->is_null()) {
+    if (!ns->is_string()) return ApiError::bad_request("metadata.namespace: expected a string");
+    const auto& given = ns->get_ref<const std::string&>();
+    if (!given.empty() && given != route.ns) {
+      return ApiError::bad_request("the namespace of the provided object (" + given +
+                                   ") does not match the namespace sent on the request (" +
+                                   route.ns + ")");
+    }
+  }
+  md["namespace"] = route.ns;
+  if (item) {
+    if (auto name = md.find("name");
+        name == md.end() || name->is_null() ||
+        (name->is_string() && name->get_ref<const std::string&>().empty())) {
+      md["name"] = route.name;
+    } else if (!name->is_string() || name->get_ref<const std::string&>() != route.name) {
+      return ApiError::bad_request("the name of the object (" +
+                                   (name->is_string() ? name->get<std::string>() : name->dump()) +
+                                   ") does not match the name on the URL (" + route.name + ")");
+    }
+  }
+
+  const config::LoadResult loaded = config::decode_object(doc);
+  Decoded out;
+  std::vector<config::StatusCause> causes;
+  for (const auto& d : loaded.diagnostics) {
+    if (d.severity == config::Diagnostic::Severity::kWarning) {
+      out.warnings.push_back(d.to_string());
+    } else {
+      causes.push_back({d.field, "FieldValueInvalid", d.to_string()});
+    }
+  }
+  if (!loaded.ok() || loaded.objects.size() != 1) {
+    std::string name = md.contains("name") && md["name"].is_string() ? md["name"].get<std::string>()
+                                                                     : std::string();
+    std::string message = std::string(info.name) + " \"" + name + "\" is invalid: ";
+    if (causes.size() == 1) {
+      message += causes.front().message;
+    } else {
+      message += "[";
+      for (size_t i = 0; i < causes.size(); ++i) message += (i ? ", " : "") + causes[i].message;
+      message += "]";
+    }
+    if (causes.empty()) message += "the object could not be decoded";
+    return ApiError::invalid(message, std::move(causes));
+  }
+  out.object = loaded.objects.front();
+  return out;
+}
+
+Reply object_reply(unsigned status, const config::ObjectPtr& object,
+                   std::vector<std::string> warnings = {}) {
+  Reply reply = json_reply(status, config::to_json(*object));
+  reply.warnings = std::move(warnings);
+  return reply;
+}
+
+// The last n lines of a log; a final newline does not start another line.
+std::string last_lines(const std::string& text, uint64_t n) {
+  if (n == 0) return {};
+  size_t pos = text.size();
+  if (pos > 0 && text[pos - 1] == '\n') --pos;
+  for (uint64_t i = 0; i < n; ++i) {
+    const size_t nl = pos == 0 ? std::string::npos : text.rfind('\n', pos - 1);
+    if (nl == std::string::npos) return text;
+    pos = nl;
+  }
+  return text.substr(pos + 1);
+}
+
+}  // namespace
+
+Reply list_objects(const Route& route, const Query& query, const ApiContext& context) {
+  WatchFilter filter;
+  filter.kind = route.kind;
+  filter.ns = route.ns;
+  if (auto it = query.find("labelSelector"); it != query.end()) {
+    auto labels = parse_label_selector(it->second);
+    if (!labels) return error_reply(labels.error());
+    filter.labels = std::move(labels.value());
+  }
+  if (auto it = query.find("fieldSelector"); it != query.end()) {
+    auto fields = parse_field_selector(it->second);
+    if (!fields) return error_reply(fields.error());
+    filter.fields = std::move(fields.value());
+  }
+  auto watch = query.find("watch");
+  if (watch != query.end() &&
+      (watch->second == "true" || watch->second == "1" || watch->second.empty())) {
+    WatchRequest request{std::move(filter), std::nullopt};
+    if (auto rv = query.find("resourceVersion"); rv != query.end() && !rv->second.empty()) {
+      auto since = parse_uint("resourceVersion", rv->second);
+      if (!since) return error_reply(since.error());
+      if (*since != 0) request.since = *since;
+    }
+    Reply reply;
+    reply.watch = std::move(request);
+    return reply;
+  }
+  std::vector<config::ObjectPtr> items;
+  for (auto& object : context.store.list(route.kind, route.ns)) {
+    if (watch_matches(filter, *object)) items.push_back(std::move(object));
+  }
+  return json_reply(200, config::list_to_json(route.kind, items, context.store.resource_version()));
+}
+
+Reply create_object(const Route& route, const std::string& body, const ApiContext& context) {
+  if (route.ns.empty()) {
+    return error_reply(ApiError{405,
+                                "MethodNotAllowed",
+                                "objects are created in a namespace: POST to " +
+                                    config::collection_path(route.kind, "default"),
+                                {}});
+  }
+  auto decoded = decode_body(route, body, false);
+  if (!decoded) return error_reply(decoded.error());
+  config::meta(decoded->object).resource_version = 0;
+  auto created = context.store.create(std::move(decoded->object));
+  if (!created) return error_reply(created.error());
+  return object_reply(201, created.value(), std::move(decoded->warnings));
+}
+
+Reply get_object(const Route& route, const ApiContext& context) {
+  auto object = context.store.get(route.kind, route.ns, route.name);
+  if (!object) return error_reply(not_found(route));
+  return object_reply(200, object);
+}
+
+Reply replace_object(const Route& route, const std::string& body, const ApiContext& context) {
+  auto decoded = decode_body(route, body, true);
+  if (!decoded) return error_reply(decoded.error());
+  auto updated = context.store.update(std::move(decoded->object));
+  if (!updated) return error_reply(updated.error());
+  return object_reply(200, updated.value(), std::move(decoded->warnings));
+}
+
+Reply replace_status(const Route& route, const std::string& body, const ApiContext& context) {
+  auto decoded = decode_body(route, body, true);
+  if (!decoded) return error_reply(decoded.error());
+  auto updated = context.store.update_status(decoded->object);
+  if (!updated) return error_reply(updated.error());
+  return object_reply(200, updated.value(), std::move(decoded->warnings));
+}
+
+Reply delete_object(const Route& route, const Query& query, const std::string& body,
+                    const ApiContext& context) {
+  std::optional<int64_t> grace;
+  if (!body.empty()) {
+    auto options = parse_json(body);
+    if (!options) return error_reply(options.error());
+    if (!options->is_null()) {
+      if (!options->is_object()) {
+        return error_reply(ApiError::bad_request("DeleteOptions must be a JSON object"));
+      }
+      if (auto g = options->find("gracePeriodSeconds"); g != options->end() && !g->is_null()) {
+        if (!g->is_number_integer() || g->get<int64_t>() < 0) {
+          return error_reply(ApiError::bad_request(
+              "DeleteOptions.gracePeriodSeconds: expected a non-negative integer"));
+        }
+        grace = g->get<int64_t>();
+      }
+    }
+  }
+  if (auto it = query.find("gracePeriodSeconds"); it != query.end()) {
+    auto value = parse_uint("gracePeriodSeconds", it->second);
+    if (!value) return error_reply(value.error());
+    if (*value > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+      return error_reply(ApiError::bad_request("gracePeriodSeconds: value out of range"));
+    }
+    grace = static_cast<int64_t>(*value);
+  }
+  auto removed = context.store.remove(route.kind, route.ns, route.name, grace);
+  if (!removed) return error_reply(removed.error());
+  const config::ObjectPtr& object = removed.value();
+  // A pod marked for graceful deletion is still there: answer with it, as Kubernetes does,
+  // so the client sees deletionTimestamp.
+  if (object && config::meta(*object).deletion_timestamp &&
+      context.store.get(route.kind, route.ns, route.name)) {
+    return object_reply(200, object);
+  }
+  json status = config::success_status_json();
+  status["details"] = {{"name", route.name},
+                       {"kind", config::kind_info(route.kind).resource},
+                       {"uid", object ? config::meta(*object).uid : std::string()}};
+  const auto& group = config::kind_info(route.kind).api_version;
+  if (auto slash = group.find('/'); slash != std::string_view::npos) {
+    status["details"]["group"] = group.substr(0, slash);
+  }
+  return json_reply(200, status);
+}
+
+Reply get_scale(const Route& route, const ApiContext& context) {
+  auto object = context.store.get(route.kind, route.ns, route.name);
+  if (!object) return error_reply(not_found(route));
+  return json_reply(200, scale_to_json(*object));
+}
+
+Reply replace_scale(const Route& route, const std::string& body, const ApiContext& context) {
+  auto parsed = parse_json(body);
+  if (!parsed) return error_reply(parsed.error());
+  auto change = scale_from_json(*parsed);
+  if (!change) return error_reply(change.error());
+  auto current = context.store.get(route.kind, route.ns, route.name);
+  if (!current) return error_reply(not_found(route));
+  auto updated = context.store.update(apply_scale(*current, *change));
+  if (!updated) return error_reply(updated.error());
+  return json_reply(200, scale_to_json(*updated.value()));
+}
+
+Reply get_log(const Route& route, const Query& query, const ApiContext& context) {
+  auto object = context.store.get(config::Kind::kPod, route.ns, route.name);
+  const auto* pod = controller::as<config::Pod>(object);
+  if (!pod) return error_reply(not_found(route));
+  std::string container;
+  if (auto it = query.find("container"); it != query.end() && !it->second.empty()) {
+    container = it->second;
+    const auto& cs = pod->spec.containers;
+    if (std::none_of(cs.begin(), cs.end(), [&](const auto& c) { return c.name == container; })) {
+      return error_reply(
+          ApiError::bad_request("container " + container + " is not valid for pod " + route.name));
+    }
+  } else if (pod->spec.containers.size() == 1) {
+    container = pod->spec.containers.front().name;
+  } else {
+    std::string names;
+    for (const auto& c : pod->spec.containers) names += (names.empty() ? "" : " ") + c.name;
+    return error_reply(ApiError::bad_request("a container name must be specified for pod " +
+                                             route.name + ", choose one of: [" + names + "]"));
+  }
+  bool previous = false;
+  if (auto it = query.find("previous"); it != query.end()) {
+    previous = it->second == "true" || it->second == "1";
+  }
+  std::optional<uint64_t> tail;
+  if (auto it = query.find("tailLines"); it != query.end()) {
+    auto value = parse_uint("tailLines", it->second);
+    if (!value) return error_reply(value.error());
+    tail = *value;
+  }
+  if (!context.engine) {
+    return error_reply(ApiError{
+        503, "ServiceUnavailable", "no container engine is attached to this API server", {}});
+  }
+  auto logs = context.engine->logs(pod->metadata.uid, container, previous);
+  if (!logs) return error_reply(logs.error());
+  std::string text = std::move(logs.value());
+  if (tail) text = last_lines(text, *tail);
+  return text_reply(200, std::move(text));
+}
+
+}  // namespace skiff::api

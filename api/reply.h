@@ -1,0 +1,48 @@
+// One request as the REST layer sees it and the reply it produces, free of the HTTP library so
+// the REST layer can be driven without sockets. The session turns a Reply into HTTP.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "api/watch_filter.h"
+#include "config/objects.h"
+#include "config/status.h"
+
+namespace skiff::api {
+
+struct Request {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // path and query, as sent
+  std::string body;
+};
+
+struct WatchRequest {
+  WatchFilter filter;
+  // nullopt or 0: first every current object as ADDED. Otherwise only objects changed after
+  // this resourceVersion (as MODIFIED); the store keeps no history, so deletions before the
+  // watch began are not replayed.
+  std::optional<uint64_t> since;
+};
+
+struct Reply {
+  unsigned status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::string> warnings;  // each becomes `Warning: 299 - "text"`
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::optional<WatchRequest> watch;  // set: stream events instead of `body`
+};
+
+Reply json_reply(unsigned status, const nlohmann::json& body);
+Reply text_reply(unsigned status, std::string body);
+// A Kubernetes Status body with the error's code as the HTTP status (500 when the code is not
+// an HTTP error status).
+Reply error_reply(const config::ApiError& error);
+
+}  // namespace skiff::api
