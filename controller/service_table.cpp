@@ -26,7 +26,7 @@ void ServiceTableSource::publish(ServiceTablePtr table) {
   for (const auto& s : subscribers) s(table);
 }
 
-void ServiceTableSource::subscribe(std::function<void(const ServiceTablePtr&)> subscriber) {
+void ServiceTableSource::subscribe(std::function<void(const ServiceTablePtr&)> subscriber) const {
   std::lock_guard lock(subscribers_mutex_);
   subscribers_.push_back(std::move(subscriber));
 }

@@ -69,12 +69,13 @@ class ServiceTableSource {
   ServiceTableSource();
   ServiceTablePtr current() const { return current_.load(std::memory_order_acquire); }
   void publish(ServiceTablePtr table);
-  void subscribe(std::function<void(const ServiceTablePtr&)> subscriber);
+  // Subscribing does not change the snapshot, so readers holding a const source may subscribe.
+  void subscribe(std::function<void(const ServiceTablePtr&)> subscriber) const;
 
  private:
   std::atomic<ServiceTablePtr> current_;
-  std::mutex subscribers_mutex_;  // guards subscribers_ (subscribe may race a publish)
-  std::vector<std::function<void(const ServiceTablePtr&)>> subscribers_;
+  mutable std::mutex subscribers_mutex_;  // guards subscribers_ (subscribe may race a publish)
+  mutable std::vector<std::function<void(const ServiceTablePtr&)>> subscribers_;
 };
 
 }  // namespace skiff::controller

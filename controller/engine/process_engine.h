@@ -1,0 +1,93 @@
+// The embedded engine: each container is a host process in its own session/process group,
+// bound (by convention, through POD_IP) to a loopback pod address from 127.244.0.0/16.
+//
+// Exits are seen through pidfds watched by the io_context (no SIGCHLD handler, no polling).
+// A container ends with its main process: when it exits, the rest of its process group is
+// killed. Logs go to STATE_DIR/pods/<ns>_<name>_<uid>/<container>/<restart_count>.log.
+#pragma once
+
+#include <sys/types.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "controller/engine/engine.h"
+#include "controller/engine/image_store.h"
+#include "controller/engine/ip_allocator.h"
+
+namespace skiff::controller::engine {
+
+struct ProcessEngineOptions {
+  std::filesystem::path state_dir;
+  std::string pod_cidr = "127.244.0.0/16";
+};
+
+class ProcessEngine : public Engine {
+ public:
+  // An invalid pod_cidr falls back to 127.244.0.0/16 (logged).
+  ProcessEngine(boost::asio::io_context& io, ProcessEngineOptions options);
+  // Kills whatever still runs (kill_all), so no process outlives the engine.
+  ~ProcessEngine() override;
+  ProcessEngine(const ProcessEngine&) = delete;
+  ProcessEngine& operator=(const ProcessEngine&) = delete;
+
+  std::string_view name() const override { return "process"; }
+  void set_event_handler(EventHandler handler) override;
+  void inspect_image(const std::string& ref, Done<std::optional<ImageConfig>> done) override;
+  void create_sandbox(const SandboxRequest& request, Done<Sandbox> done) override;
+  void remove_sandbox(const std::string& sandbox_id) override;
+  void start_container(const ContainerRequest& request, Done<std::string> done) override;
+  void stop_container(const std::string& container_id, std::chrono::seconds grace) override;
+  void exec(const std::string& container_id, const std::vector<std::string>& argv,
+            std::chrono::milliseconds timeout, std::function<void(ExecResult)> done) override;
+  Result<std::string> logs(const std::string& pod_uid, const std::string& container_name,
+                           bool previous) override;
+  void kill_all() override;
+
+  ImageStore& images() { return images_; }
+  // The main process of a running container (tests and diagnostics); -1 when not running.
+  pid_t pid_of(const std::string& container_id) const;
+
+ private:
+  struct Running {
+    std::string id;
+    std::string pod_uid;
+    std::string container_name;
+    pid_t pid = -1;
+    bool exited = false;
+    std::vector<std::pair<std::string, std::string>> env;
+    std::string working_dir;
+    std::unique_ptr<boost::asio::posix::stream_descriptor> pidfd;
+    std::unique_ptr<boost::asio::steady_timer> kill_timer;
+  };
+  struct SandboxRecord {
+    std::string ip;
+    std::string pod_uid;
+    std::filesystem::path dir;  // STATE_DIR/pods/<ns>_<name>_<uid>
+  };
+
+  void watch_exit(const std::shared_ptr<Running>& c);
+  void on_exit(const std::shared_ptr<Running>& c);
+  std::filesystem::path container_dir(const std::string& pod_uid,
+                                      const std::string& container) const;
+  void emit(ContainerEvent event);
+
+  boost::asio::io_context& io_;
+  ProcessEngineOptions options_;
+  ImageStore images_;
+  IpAllocator ips_;
+  EventHandler handler_;
+  std::map<std::string, SandboxRecord> sandboxes_;              // by sandbox id
+  std::map<std::string, std::filesystem::path> pod_dirs_;       // pod uid -> its state folder
+  std::map<std::string, std::shared_ptr<Running>> containers_;  // running, by container id
+  uint64_t next_id_ = 1;
+  // Guards completions posted to the loop against running after the engine is gone.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace skiff::controller::engine

@@ -1,0 +1,747 @@
+#include "controller/kubelet.h"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <map>
+#include <optional>
+
+#include "controller/backoff.h"
+#include "controller/container_command.h"
+#include "controller/prober.h"
+#include "controller/rfc3339.h"
+
+namespace skiff::controller {
+namespace asio = boost::asio;
+using config::Pod;
+using engine::ContainerEvent;
+using SteadyClock = std::chrono::steady_clock;
+
+namespace {
+
+// How often an absent image is looked for again (so `skiff build` afterwards lets it start).
+constexpr std::chrono::seconds kImageRetry{2};
+// Port readiness re-check once the ports answered.
+constexpr std::chrono::seconds kPortRecheck{3};
+
+enum class Run { kWaiting, kStarting, kRunning, kTerminated };
+
+struct ContainerRuntime {
+  config::Container spec;
+  Run run = Run::kWaiting;
+  config::ContainerStateWaiting waiting{"ContainerCreating", ""};
+  std::string id;  // the engine's id while starting/running
+  std::string last_id;
+  std::string started_at;
+  bool started_once = false;
+  bool ready = false;
+  int restart_count = 0;
+  std::string image_id;
+  std::optional<config::ContainerStateTerminated> last_terminated;
+  std::optional<config::ContainerStateTerminated> terminated;  // final: it will not restart
+  std::unique_ptr<Prober> prober;
+  std::unique_ptr<asio::steady_timer> timer;  // image retry or back-off restart
+};
+
+struct PodWorker {
+  std::string uid, ns, name;
+  Pod pod;
+  std::string sandbox_id;
+  std::string pod_ip;
+  bool sandbox_pending = false;
+  std::string start_time;
+  std::vector<std::unique_ptr<ContainerRuntime>> containers;
+  bool terminating = false;  // deletionTimestamp seen (or removed outright)
+  bool removed = false;      // already gone from the store
+  bool stopping = false;     // containers were told to stop
+  bool finished = false;
+  std::unique_ptr<asio::steady_timer> unpublish_timer;
+};
+
+bool has_process(const ContainerRuntime& c) {
+  return c.run == Run::kStarting || c.run == Run::kRunning;
+}
+
+bool routed(const ServiceTablePtr& table, const std::string& ip) {
+  if (!table || ip.empty()) return false;
+  for (const auto& s : table->services) {
+    for (const auto& p : s.ports) {
+      for (const auto& e : p.endpoints) {
+        if (e.ip == ip) return true;
+      }
+    }
+    for (const auto& a : s.ready_addresses) {
+      if (a.ip == ip) return true;
+    }
+  }
+  return false;
+}
+
+std::string pod_ref(const PodWorker& w) { return w.ns + "/" + w.name; }
+
+std::string default_pull_policy(const std::string& image) {
+  auto slash = image.rfind('/');
+  std::string last = slash == std::string::npos ? image : image.substr(slash + 1);
+  auto colon = last.find(':');
+  bool latest = colon == std::string::npos || last.substr(colon + 1) == "latest";
+  return latest ? "Always" : "IfNotPresent";
+}
+
+std::optional<uint16_t> resolve_port(const config::IntOrString& port, const config::Container& c) {
+  if (port.is_int) {
+    if (port.int_value > 0 && port.int_value <= 65535) return port.int_value;
+    return std::nullopt;
+  }
+  for (const auto& p : c.ports) {
+    if (p.name == port.str_value && p.container_port > 0 && p.container_port <= 65535) {
+      return p.container_port;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+class Kubelet::Impl {
+ public:
+  Impl(asio::io_context& io, Store& store, engine::Engine& engine, const ServiceTableSource& table,
+       KubeletOptions options)
+      : io_(io),
+        store_(store),
+        engine_(engine),
+        table_(table),
+        options_(options),
+        backoff_(options.backoff_base, options.backoff_max) {}
+
+  ~Impl() {
+    *alive_ = false;
+    if (watch_id_) store_.unwatch(watch_id_);
+  }
+
+  void start() {
+    engine_.set_event_handler([this, alive = alive_](const ContainerEvent& ev) {
+      if (*alive) on_engine_event(ev);
+    });
+    watch_id_ = store_.watch(Kind::kPod, [this, alive = alive_](const WatchEvent& ev) {
+      // The store must not be mutated from inside its callback: act on the loop.
+      asio::post(io_, [this, alive, ev] {
+        if (*alive) on_watch(ev);
+      });
+    });
+    // The table is subscribed once for the kubelet's life; publications after the kubelet
+    // is gone are dropped by the alive flag.
+    table_.subscribe(
+        [this, alive = alive_](const ServiceTablePtr&) {
+          if (!*alive) return;
+          asio::post(io_, [this, alive] {
+            if (*alive) on_table();
+          });
+        });
+    for (const auto& obj : store_.list(Kind::kPod)) {
+      asio::post(io_, [this, alive = alive_, obj] {
+        if (*alive) on_watch(WatchEvent{WatchEvent::Type::kAdded, obj, nullptr});
+      });
+    }
+  }
+
+  void shutdown(std::function<void()> done) {
+    shutting_down_ = true;
+    shutdown_done_ = std::move(done);
+    if (watch_id_) store_.unwatch(watch_id_);
+    watch_id_ = 0;
+    for (auto& [uid, w] : workers_) {
+      if (w->unpublish_timer) w->unpublish_timer->cancel();
+      auto grace = std::chrono::seconds(w->pod.spec.termination_grace_period_seconds);
+      for (auto& c : w->containers) {
+        quiesce(*c);
+        if (c->run == Run::kRunning) {
+          spdlog::info("kubelet: killing container {} of pod {} (shutdown, grace {}s)",
+                       c->spec.name, pod_ref(*w), grace.count());
+          engine_.stop_container(c->id, grace);
+        }
+      }
+    }
+    check_shutdown();
+  }
+
+ private:
+  // ---- store and engine events ---------------------------------------------------------
+
+  void on_watch(const WatchEvent& ev) {
+    if (shutting_down_) return;
+    const Pod* seen = as<Pod>(ev.object);
+    if (!seen) return;
+    if (ev.type == WatchEvent::Type::kDeleted) {
+      if (auto it = workers_.find(seen->metadata.uid); it != workers_.end()) {
+        on_removed(*it->second);
+      }
+      return;
+    }
+    // Act on the newest state, not on the (possibly stale) event.
+    auto current = store_.get(Kind::kPod, seen->metadata.namespace_, seen->metadata.name);
+    const Pod* pod = as<Pod>(current);
+    if (!pod || pod->metadata.uid != seen->metadata.uid) return;
+    sync_pod(*pod);
+  }
+
+  void sync_pod(const Pod& pod) {
+    if (pod.spec.node_name.empty()) {
+      Pod bound = pod;
+      bound.spec.node_name = options_.node_name;
+      auto r = store_.update(bound);
+      if (!r) spdlog::warn("kubelet: binding pod {}: {}", pod.metadata.name, r.error().message);
+      return;  // the update comes back as an event
+    }
+    if (pod.spec.node_name != options_.node_name) return;
+    auto it = workers_.find(pod.metadata.uid);
+    if (it == workers_.end()) {
+      if (pod.metadata.deletion_timestamp) {
+        // Marked before we ever ran it: nothing to stop.
+        (void)store_.remove(Kind::kPod, pod.metadata.namespace_, pod.metadata.name, 0);
+        return;
+      }
+      it = workers_.emplace(pod.metadata.uid, std::make_unique<PodWorker>()).first;
+      begin(*it->second, pod);
+      return;
+    }
+    PodWorker& w = *it->second;
+    w.pod = pod;
+    if (pod.metadata.deletion_timestamp && !w.terminating) begin_termination(w);
+  }
+
+  void on_engine_event(const ContainerEvent& ev) {
+    auto it = workers_.find(ev.pod_uid);
+    if (it == workers_.end()) return;
+    PodWorker& w = *it->second;
+    for (auto& c : w.containers) {
+      if (c->spec.name != ev.container_name || c->id != ev.container_id) continue;
+      if (ev.type == ContainerEvent::Type::kExited) on_exit(w, *c, ev);
+      return;
+    }
+  }
+
+  void on_table() {
+    for (auto& [uid, w] : workers_) {
+      if (w->terminating && !w->stopping && !routed(table_.current(), w->pod_ip)) {
+        stop_containers(*w);
+      }
+    }
+  }
+
+  // ---- pod start ------------------------------------------------------------------------
+
+  void begin(PodWorker& w, const Pod& pod) {
+    w.uid = pod.metadata.uid;
+    w.ns = pod.metadata.namespace_;
+    w.name = pod.metadata.name;
+    w.pod = pod;
+    w.start_time = rfc3339_now();
+    for (const auto& spec : pod.spec.containers) {
+      auto c = std::make_unique<ContainerRuntime>();
+      c->spec = spec;
+      w.containers.push_back(std::move(c));
+    }
+    w.sandbox_pending = true;
+    engine::SandboxRequest req{w.uid, w.name, w.ns,
+                               pod.spec.hostname.empty() ? pod.metadata.name : pod.spec.hostname};
+    engine_.create_sandbox(req, [this, alive = alive_, uid = w.uid](Result<engine::Sandbox> r) {
+      if (!*alive) return;
+      PodWorker* w = worker(uid);
+      if (!w) {
+        if (r) engine_.remove_sandbox(r->id);
+        return;
+      }
+      w->sandbox_pending = false;
+      if (!r) {
+        spdlog::warn("kubelet: pod {}: sandbox: {}", pod_ref(*w), r.error().message);
+        for (auto& c : w->containers) c->waiting = {"CreateContainerError", r.error().message};
+        publish(*w);
+        check_finished(*w);
+        return;
+      }
+      w->sandbox_id = r->id;
+      w->pod_ip = r->ip;
+      publish(*w);
+      if (w->terminating) return check_finished(*w);
+      for (size_t i = 0; i < w->containers.size(); ++i) start_container(*w, i);
+    });
+  }
+
+  void start_container(PodWorker& w, size_t index) {
+    if (w.terminating || shutting_down_) return;
+    ContainerRuntime& c = *w.containers[index];
+    engine_.inspect_image(c.spec.image, [this, alive = alive_, uid = w.uid,
+                                         index](Result<std::optional<engine::ImageConfig>> r) {
+      if (!*alive) return;
+      PodWorker* w = worker(uid);
+      if (!w || w->terminating || shutting_down_) return;
+      on_image(*w, index, r ? *r : std::nullopt);
+    });
+  }
+
+  void on_image(PodWorker& w, size_t index, const std::optional<engine::ImageConfig>& found) {
+    ContainerRuntime& c = *w.containers[index];
+    engine::ImageConfig image;
+    if (found) {
+      image = *found;
+    } else {
+      std::string policy = c.spec.image_pull_policy.empty() ? default_pull_policy(c.spec.image)
+                                                            : c.spec.image_pull_policy;
+      if (policy == "Never") {
+        set_waiting(
+            w, c, "ErrImageNeverPull",
+            "Container image \"" + c.spec.image + "\" is not present with pull policy of Never");
+        return retry_later(w, index, kImageRetry);
+      }
+      if (c.spec.command.empty()) {
+        set_waiting(w, c, "ErrImagePull",
+                    "image \"" + c.spec.image +
+                        "\" is not built; the process engine has no registry: run `skiff build "
+                        "-t " +
+                        c.spec.image + " DIR` (DIR holds its Dockerfile)");
+        return retry_later(w, index, kImageRetry);
+      }
+      image.ref = c.spec.image;  // a "host image": the spec's command runs on the host
+    }
+    c.image_id = image.id;
+
+    PodEnvContext ctx;
+    ctx.pod_name = w.name;
+    ctx.pod_namespace = w.ns;
+    ctx.pod_ip = w.pod_ip;
+    ctx.hostname = w.pod.spec.hostname.empty() ? w.name : w.pod.spec.hostname;
+    for (const auto& obj : store_.list(Kind::kService, w.ns)) {
+      if (const auto* s = as<config::Service>(obj)) ctx.services.push_back(*s);
+    }
+    engine::ContainerRequest req;
+    req.sandbox_id = w.sandbox_id;
+    req.pod_uid = w.uid;
+    req.pod_name = w.name;
+    req.pod_namespace = w.ns;
+    req.container_name = c.spec.name;
+    req.image = c.spec.image;
+    req.restart_count = c.restart_count;
+    req.env = container_env(c.spec, image, ctx);
+    req.argv = container_argv(c.spec, image, req.env);
+    req.working_dir = container_working_dir(c.spec, image);
+    req.pod_ip = w.pod_ip;
+    if (req.argv.empty()) {
+      set_waiting(w, c, "CreateContainerError",
+                  "no command specified: the container has no command and its image no "
+                  "ENTRYPOINT or CMD");
+      return retry_later(w, index, kImageRetry);
+    }
+    c.run = Run::kStarting;
+    engine_.start_container(req, [this, alive = alive_, uid = w.uid, index](Result<std::string> r) {
+      if (!*alive) return;
+      PodWorker* w = worker(uid);
+      if (!w) return;
+      on_started(*w, index, std::move(r));
+    });
+  }
+
+  void on_started(PodWorker& w, size_t index, Result<std::string> r) {
+    ContainerRuntime& c = *w.containers[index];
+    if (!r) {
+      c.run = Run::kWaiting;
+      spdlog::warn("kubelet: pod {} container {}: {}", pod_ref(w), c.spec.name, r.error().message);
+      if (w.stopping || shutting_down_) {
+        check_finished(w);
+        return check_shutdown();
+      }
+      set_waiting(w, c, "RunContainerError", r.error().message);
+      return retry_later(w, index, kImageRetry);
+    }
+    c.id = *r;
+    c.last_id = c.id;
+    c.run = Run::kRunning;
+    c.started_at = rfc3339_now();
+    c.started_once = true;
+    if (w.stopping || shutting_down_) {
+      auto grace = shutting_down_ ? w.pod.spec.termination_grace_period_seconds : grace_of(w);
+      engine_.stop_container(c.id, std::chrono::seconds(grace));
+      return;
+    }
+    spdlog::info("kubelet: pod {} container {} started (restart {}, ip {})", pod_ref(w),
+                 c.spec.name, c.restart_count, w.pod_ip);
+    start_readiness(w, index);
+    publish(w);
+  }
+
+  void retry_later(PodWorker& w, size_t index, std::chrono::milliseconds delay) {
+    ContainerRuntime& c = *w.containers[index];
+    c.timer = std::make_unique<asio::steady_timer>(io_, delay);
+    c.timer->async_wait(
+        [this, alive = alive_, uid = w.uid, index](const boost::system::error_code& ec) {
+          if (ec || !*alive) return;
+          if (PodWorker* w = worker(uid)) start_container(*w, index);
+        });
+  }
+
+  void set_waiting(PodWorker& w, ContainerRuntime& c, std::string reason, std::string message) {
+    c.run = Run::kWaiting;
+    c.waiting = {std::move(reason), std::move(message)};
+    publish(w);
+  }
+
+  // ---- readiness ------------------------------------------------------------------------
+
+  void start_readiness(PodWorker& w, size_t index) {
+    ContainerRuntime& c = *w.containers[index];
+    auto on_change = [this, alive = alive_, uid = w.uid, index](bool ready) {
+      if (!*alive) return;
+      PodWorker* w = worker(uid);
+      if (!w) return;
+      ContainerRuntime& c = *w->containers[index];
+      if (c.run != Run::kRunning) return;
+      c.ready = ready;
+      spdlog::info("kubelet: pod {} container {} {}", pod_ref(*w), c.spec.name,
+                   ready ? "ready" : "not ready");
+      publish(*w);
+    };
+    if (c.spec.readiness_probe) {
+      const config::Probe& p = *c.spec.readiness_probe;
+      ProbeSchedule s;
+      s.initial_delay = std::chrono::seconds(std::max(0, p.initial_delay_seconds));
+      s.period = std::chrono::seconds(std::max(1, p.period_seconds));
+      s.success_threshold = p.success_threshold;
+      s.failure_threshold = p.failure_threshold;
+      c.prober = std::make_unique<Prober>(io_, s, probe_check(w, c, p), on_change);
+      c.prober->start();
+      return;
+    }
+    std::vector<uint16_t> ports;
+    for (const auto& port : c.spec.ports) {
+      if (port.protocol == "TCP" && port.container_port > 0 && port.container_port <= 65535) {
+        ports.push_back(static_cast<uint16_t>(port.container_port));
+      }
+    }
+    if (ports.empty()) {
+      c.ready = true;
+      return;
+    }
+    ProbeSchedule s;
+    s.period = kPortRecheck;
+    s.period_until_success = options_.port_check_period;
+    s.success_threshold = 1;
+    s.failure_threshold = 1;
+    auto timeout = std::max(options_.port_check_period, std::chrono::milliseconds(1000));
+    ProbeCheck check = [this, ip = w.pod_ip, ports, timeout](CheckDone done) {
+      // Ready only when every declared port accepts a connection.
+      auto remaining = std::make_shared<size_t>(ports.size());
+      auto all_ok = std::make_shared<bool>(true);
+      for (uint16_t port : ports) {
+        tcp_check(io_, ip, port, timeout, [remaining, all_ok, done](bool ok) {
+          *all_ok = *all_ok && ok;
+          if (--*remaining == 0) done(*all_ok);
+        });
+      }
+    };
+    c.prober = std::make_unique<Prober>(io_, s, std::move(check), on_change);
+    c.prober->start();
+  }
+
+  ProbeCheck probe_check(PodWorker& w, ContainerRuntime& c, const config::Probe& p) {
+    auto timeout = std::chrono::milliseconds(1000 * std::max(1, p.timeout_seconds));
+    auto fail_now = [this](CheckDone done) { asio::post(io_, [done] { done(false); }); };
+    if (p.http_get) {
+      auto port = resolve_port(p.http_get->port, c.spec);
+      std::string host = p.http_get->host.empty() ? w.pod_ip : p.http_get->host;
+      if (!port) return fail_now;
+      return [this, host, port = *port, path = p.http_get->path, headers = p.http_get->http_headers,
+              timeout](CheckDone done) {
+        http_get_check(io_, host, port, path, headers, timeout, std::move(done));
+      };
+    }
+    if (p.tcp_socket) {
+      auto port = resolve_port(p.tcp_socket->port, c.spec);
+      std::string host = p.tcp_socket->host.empty() ? w.pod_ip : p.tcp_socket->host;
+      if (!port) return fail_now;
+      return [this, host, port = *port, timeout](CheckDone done) {
+        tcp_check(io_, host, port, timeout, std::move(done));
+      };
+    }
+    if (p.exec) {
+      return [this, id = c.id, command = p.exec->command, timeout](CheckDone done) {
+        engine_.exec(id, command, timeout,
+                     [done](engine::ExecResult r) { done(r.exit_code == 0); });
+      };
+    }
+    return [this](CheckDone done) { asio::post(io_, [done] { done(true); }); };
+  }
+
+  // ---- exits and restarts ---------------------------------------------------------------
+
+  void quiesce(ContainerRuntime& c) {
+    if (c.prober) c.prober->stop();
+    c.prober.reset();
+    if (c.timer) c.timer->cancel();
+    c.timer.reset();
+    c.ready = false;
+  }
+
+  void on_exit(PodWorker& w, ContainerRuntime& c, const ContainerEvent& ev) {
+    quiesce(c);
+    config::ContainerStateTerminated term;
+    term.exit_code = ev.exit_code;
+    term.signal = ev.signal;
+    term.reason = ev.oom_killed ? "OOMKilled" : (ev.exit_code == 0 ? "Completed" : "Error");
+    term.started_at = c.started_at;
+    term.finished_at = ev.time.empty() ? rfc3339_now() : ev.time;
+    term.container_id = "process://" + c.id;
+    c.id.clear();
+    spdlog::info("kubelet: pod {} container {} exited with code {}", pod_ref(w), c.spec.name,
+                 ev.exit_code);
+    if (w.terminating || shutting_down_) {
+      c.run = Run::kTerminated;
+      c.terminated = term;
+      publish(w);
+      check_finished(w);
+      check_shutdown();
+      return;
+    }
+    const std::string& policy = w.pod.spec.restart_policy;
+    bool restart = policy == "Always" || (policy == "OnFailure" && ev.exit_code != 0);
+    if (!restart) {
+      c.run = Run::kTerminated;
+      c.terminated = term;
+      publish(w);
+      return;
+    }
+    c.last_terminated = term;
+    const std::string key = w.uid + "/" + c.spec.name;
+    auto now = SteadyClock::now();
+    auto delay = backoff_.delay(key, now);
+    size_t index = index_of(w, c);
+    if (delay.count() == 0) return restart_container(w, index);
+    c.run = Run::kWaiting;
+    c.waiting = {"CrashLoopBackOff", "back-off " + format_go_duration(backoff_.window(key, now)) +
+                                         " restarting failed container=" + c.spec.name +
+                                         " pod=" + w.name + "_" + w.ns + "(" + w.uid + ")"};
+    spdlog::info("kubelet: pod {} container {} in CrashLoopBackOff, restarting in {}", pod_ref(w),
+                 c.spec.name, format_go_duration(delay));
+    publish(w);
+    c.timer = std::make_unique<asio::steady_timer>(io_, delay);
+    c.timer->async_wait(
+        [this, alive = alive_, uid = w.uid, index](const boost::system::error_code& ec) {
+          if (ec || !*alive) return;
+          if (PodWorker* w = worker(uid)) restart_container(*w, index);
+        });
+  }
+
+  void restart_container(PodWorker& w, size_t index) {
+    if (w.terminating || shutting_down_) return;
+    ContainerRuntime& c = *w.containers[index];
+    backoff_.record_restart(w.uid + "/" + c.spec.name, SteadyClock::now());
+    ++c.restart_count;
+    spdlog::info("kubelet: pod {} container {} restarting (restart {})", pod_ref(w), c.spec.name,
+                 c.restart_count);
+    c.run = Run::kWaiting;
+    c.waiting = {"ContainerCreating", ""};
+    start_container(w, index);
+  }
+
+  // ---- deletion -------------------------------------------------------------------------
+
+  int64_t grace_of(const PodWorker& w) const {
+    if (w.removed) return 0;
+    return w.pod.metadata.deletion_grace_period_seconds.value_or(
+        w.pod.spec.termination_grace_period_seconds);
+  }
+
+  void begin_termination(PodWorker& w) {
+    w.terminating = true;
+    for (auto& c : w.containers) quiesce(*c);
+    spdlog::info("kubelet: pod {} terminating (grace {}s)", pod_ref(w), grace_of(w));
+    publish(w);  // not Ready: the endpoints drop the pod, the table stops routing to it
+    if (!routed(table_.current(), w.pod_ip)) return stop_containers(w);
+    w.unpublish_timer = std::make_unique<asio::steady_timer>(io_, options_.unpublish_wait_max);
+    w.unpublish_timer->async_wait(
+        [this, alive = alive_, uid = w.uid](const boost::system::error_code& ec) {
+          if (ec || !*alive) return;
+          PodWorker* w = worker(uid);
+          if (w && !w->stopping) stop_containers(*w);
+        });
+  }
+
+  void stop_containers(PodWorker& w) {
+    w.stopping = true;
+    if (w.unpublish_timer) w.unpublish_timer->cancel();
+    auto grace = std::chrono::seconds(grace_of(w));
+    for (auto& c : w.containers) {
+      if (c->run == Run::kRunning) {
+        spdlog::info("kubelet: killing container {} of pod {} (grace {}s)", c->spec.name,
+                     pod_ref(w), grace.count());
+        engine_.stop_container(c->id, grace);
+      }
+    }
+    check_finished(w);
+  }
+
+  void on_removed(PodWorker& w) {
+    w.removed = true;
+    if (!w.terminating) {
+      w.terminating = true;
+      for (auto& c : w.containers) quiesce(*c);
+    }
+    stop_containers(w);  // grace 0: SIGKILL at once
+  }
+
+  // A terminating pod whose containers all exited gives back its sandbox and leaves the store.
+  void check_finished(PodWorker& w) {
+    if (!w.stopping || w.finished || w.sandbox_pending) return;
+    for (const auto& c : w.containers) {
+      if (has_process(*c)) return;
+    }
+    w.finished = true;
+    if (!w.sandbox_id.empty()) engine_.remove_sandbox(w.sandbox_id);
+    if (!w.removed) {
+      auto current = store_.get(Kind::kPod, w.ns, w.name);
+      const Pod* pod = as<Pod>(current);
+      if (pod && pod->metadata.uid == w.uid) {
+        auto r = store_.remove(Kind::kPod, w.ns, w.name, 0);
+        if (!r) spdlog::warn("kubelet: removing pod {}: {}", pod_ref(w), r.error().message);
+      }
+    }
+    spdlog::info("kubelet: pod {} deleted", pod_ref(w));
+    backoff_forget(w);
+    // Erase later: callers still hold references into the worker.
+    asio::post(io_, [this, alive = alive_, uid = w.uid] {
+      if (*alive) workers_.erase(uid);
+    });
+  }
+
+  void backoff_forget(const PodWorker& w) {
+    for (const auto& c : w.containers) backoff_.forget(w.uid + "/" + c->spec.name);
+  }
+
+  void check_shutdown() {
+    if (!shutting_down_ || !shutdown_done_) return;
+    for (const auto& [uid, w] : workers_) {
+      for (const auto& c : w->containers) {
+        if (has_process(*c)) return;
+      }
+    }
+    auto done = std::move(shutdown_done_);
+    shutdown_done_ = nullptr;
+    asio::post(io_, [alive = alive_, done] {
+      if (*alive) done();
+    });
+  }
+
+  // ---- status ---------------------------------------------------------------------------
+
+  config::PodStatus build_status(const PodWorker& w, const config::PodStatus& stored) const {
+    config::PodStatus s;
+    bool all_started = true, all_ready = true, all_done = true, all_succeeded = true;
+    for (const auto& c : w.containers) {
+      config::ContainerStatus cs;
+      cs.name = c->spec.name;
+      cs.image = c->spec.image;
+      cs.image_id = c->image_id;
+      cs.restart_count = c->restart_count;
+      cs.ready = c->ready && c->run == Run::kRunning;
+      cs.started = c->run == Run::kRunning;
+      if (!c->last_id.empty()) cs.container_id = "process://" + c->last_id;
+      if (c->run == Run::kRunning) {
+        cs.state.running = config::ContainerStateRunning{c->started_at};
+      } else if (c->run == Run::kTerminated && c->terminated) {
+        cs.state.terminated = c->terminated;
+      } else {
+        cs.state.waiting = c->waiting;
+      }
+      if (c->last_terminated) cs.last_state.terminated = c->last_terminated;
+      all_started = all_started && c->started_once;
+      all_ready = all_ready && cs.ready;
+      all_done = all_done && c->run == Run::kTerminated && c->terminated;
+      all_succeeded = all_succeeded && c->terminated && c->terminated->exit_code == 0;
+      s.container_statuses.push_back(std::move(cs));
+    }
+    if (w.containers.empty()) all_started = all_done = false;
+    if (all_done && !w.terminating) {
+      s.phase = all_succeeded ? "Succeeded" : "Failed";
+    } else if (all_started) {
+      s.phase = "Running";
+    } else {
+      s.phase = "Pending";
+    }
+    bool ready = all_ready && !w.terminating && !w.containers.empty();
+    auto condition = [&](const std::string& type, bool value, std::string reason) {
+      config::Condition c;
+      c.type = type;
+      c.status = value ? "True" : "False";
+      if (!value) c.reason = std::move(reason);
+      c.last_transition_time = rfc3339_now();
+      for (const auto& old : stored.conditions) {
+        if (old.type == type && old.status == c.status) {
+          c.last_transition_time = old.last_transition_time;
+        }
+      }
+      s.conditions.push_back(std::move(c));
+    };
+    condition("Initialized", true, "");
+    condition("Ready", ready, "ContainersNotReady");
+    condition("ContainersReady", all_ready && !w.containers.empty(), "ContainersNotReady");
+    condition("PodScheduled", true, "");
+    s.host_ip = options_.node_ip;
+    s.pod_ip = w.pod_ip;
+    if (!w.pod_ip.empty()) s.pod_ips = {w.pod_ip};
+    s.start_time = w.start_time;
+    return s;
+  }
+
+  void publish(PodWorker& w) {
+    if (shutting_down_ || w.removed) return;
+    auto current = store_.get(Kind::kPod, w.ns, w.name);
+    const Pod* pod = as<Pod>(current);
+    if (!pod || pod->metadata.uid != w.uid) return;
+    config::PodStatus next = build_status(w, pod->status);
+    if (next == pod->status) return;
+    Pod updated = *pod;
+    updated.status = std::move(next);
+    auto r = store_.update_status(updated);
+    if (!r) spdlog::warn("kubelet: status of pod {}: {}", pod_ref(w), r.error().message);
+  }
+
+  // ---- lookups --------------------------------------------------------------------------
+
+  PodWorker* worker(const std::string& uid) {
+    auto it = workers_.find(uid);
+    return it == workers_.end() || it->second->finished ? nullptr : it->second.get();
+  }
+
+  static size_t index_of(const PodWorker& w, const ContainerRuntime& c) {
+    for (size_t i = 0; i < w.containers.size(); ++i) {
+      if (w.containers[i].get() == &c) return i;
+    }
+    return 0;
+  }
+
+  asio::io_context& io_;
+  Store& store_;
+  engine::Engine& engine_;
+  const ServiceTableSource& table_;
+  KubeletOptions options_;
+  RestartBackoff backoff_;
+  std::map<std::string, std::unique_ptr<PodWorker>> workers_;  // by pod uid
+  uint64_t watch_id_ = 0;
+  bool shutting_down_ = false;
+  std::function<void()> shutdown_done_;
+  // Callbacks posted to the loop or held by the engine, the store and the table check this:
+  // the kubelet may be destroyed before they run.
+  std::shared_ptr<std::atomic<bool>> alive_ = std::make_shared<std::atomic<bool>>(true);
+};
+
+Kubelet::Kubelet(asio::io_context& io, Store& store, engine::Engine& engine,
+                 const ServiceTableSource& table, KubeletOptions options)
+    : impl_(std::make_unique<Impl>(io, store, engine, table, options)) {}
+
+Kubelet::~Kubelet() = default;
+
+void Kubelet::start() { impl_->start(); }
+
+void Kubelet::shutdown(std::function<void()> done) { impl_->shutdown(std::move(done)); }
+
+}  // namespace skiff::controller
