@@ -13,6 +13,11 @@ packages=(
   # the seed example runs on the host (python app.py) and tests talk to it as a user would
   python3 python3-flask python-is-python3 curl procps iproute2
 )
+# `./setup.sh test` also installs what the test suite drives as a user would: dig (DNS
+# answers from a real client) and promtool (the metrics exposition checked by Prometheus).
+if [ "${1:-}" = "test" ]; then
+  packages+=(dnsutils prometheus)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -317,7 +317,7 @@ TEST_CASE("the scale subresource reads and sets replicas") {
   CHECK((*client.get(kDeployments + "/web"))["spec"]["replicas"] == 5);
 }
 
-TEST_CASE("pod logs come from the engine; several containers need a name") {
+TEST_CASE("pod logs come from the engine, several containers need a name") {
   Daemon d;
   auto client = d.client();
   const std::string pods = "/api/v1/namespaces/default/pods";

@@ -280,7 +280,7 @@ TEST_CASE("kubelet: deleting a pod sends SIGTERM, then the pod leaves the store"
       k.io, [&] { return running_and_ready(k.pod("next")); }, 15s));
 }
 
-TEST_CASE("kubelet: a pod removed outright is killed; shutdown stops the rest") {
+TEST_CASE("kubelet: a pod removed outright is killed, shutdown stops the rest") {
   Cluster k;
   k.create(make_pod("gone", {"/bin/sh", "-c", "trap '' TERM; while :; do sleep 0.05; done"}));
   k.create(make_pod("stays", {"/bin/sh", "-c", "sleep 30"}));

@@ -91,7 +91,7 @@ TEST_CASE("a container runs with its pod IP in its env and writes to its log") {
   f.engine.stop_container(id, 5s);  // idempotent after exit
 }
 
-TEST_CASE("stop_container sends SIGTERM first; the container may exit cleanly") {
+TEST_CASE("stop_container sends SIGTERM first, the container may exit cleanly") {
   Fixture f;
   Sandbox sb = f.sandbox("uid-term");
   auto marker = f.dir.path / "got-term";
@@ -159,7 +159,7 @@ TEST_CASE("the environment is exactly the request's, and argv[0] is found on its
   CHECK(f.log("uid-env") == "PATH=/usr/local/bin:/usr/bin:/bin\nPOD_IP=" + sb.ip + "\n");
 }
 
-TEST_CASE("logs: the current run and the previous one; NotFound when none") {
+TEST_CASE("logs: the current run and the previous one, NotFound when none") {
   Fixture f;
   Sandbox sb = f.sandbox("uid-logs");
   CHECK_FALSE(f.engine.logs("uid-logs", "main", false).ok());
@@ -207,7 +207,7 @@ TEST_CASE("sandboxes hold distinct IPs, and a removed sandbox frees its IP") {
   CHECK(c.ip != b.ip);
 }
 
-TEST_CASE("images: build registers a Dockerfile folder; refs normalise to :latest") {
+TEST_CASE("images: build registers a Dockerfile folder, refs normalise to :latest") {
   TempDir state;
   TempDir app;
   {

@@ -109,7 +109,7 @@ TEST_CASE("the seed example comes up with 4 Ready pods and answers on port 6000"
   CHECK(d.stop() == 0);
 }
 
-TEST_CASE("40 connections are answered by 4 distinct pods, 10 each; kill -9, delete and scale heal") {
+TEST_CASE("40 connections are answered by 4 distinct pods, 10 each, kill -9, delete and scale heal") {
   Daemon d(whoami_options(18182, "127.0.0.82"));
   REQUIRE(d.build("whoami:test", kWhoami).exit_code == 0);
   d.start();

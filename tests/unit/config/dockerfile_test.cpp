@@ -50,7 +50,7 @@ CMD ["--bind", "0.0.0.0"]
   CHECK(r->cmd == Strings{"--bind", "0.0.0.0"});
 }
 
-TEST_CASE("only the last stage counts; a named stage is inherited", "[dockerfile]") {
+TEST_CASE("only the last stage counts, a named stage is inherited", "[dockerfile]") {
   auto r = parse_dockerfile(
       "FROM python:3.11 AS base\nENV X=1\nCMD [\"python\"]\nFROM base\nENTRYPOINT [\"tini\"]\n");
   REQUIRE(r.ok());

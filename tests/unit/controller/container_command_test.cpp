@@ -63,7 +63,7 @@ TEST_CASE("argv follows Kubernetes' four command/args cases") {
   }
 }
 
-TEST_CASE("$(VAR) in command and args expands from the container env; $$ escapes") {
+TEST_CASE("$(VAR) in command and args expands from the container env, $$ escapes") {
   Container c;
   c.command = {"python3", "-m", "http.server", "--bind", "$(POD_IP)", "$(PORT)"};
   c.args = {"$(UNDEFINED)", "$$(POD_IP)", "cost: $$5"};

@@ -143,7 +143,7 @@ TEST_CASE("a Deployment becomes a hashed ReplicaSet and its pods") {
   CHECK(rs_now.status.fully_labeled_replicas == 3);
 }
 
-TEST_CASE("scaling a Deployment scales its ReplicaSet; deleted pods are replaced") {
+TEST_CASE("scaling a Deployment scales its ReplicaSet, deleted pods are replaced") {
   Cluster c;
   REQUIRE(c.store.create(config::Object(make_deployment("web", 2))).ok());
   c.settle();
@@ -261,7 +261,7 @@ TEST_CASE("orphans left from before start are collected") {
   CHECK(store.get(Kind::kPod, "default", "free") != nullptr);
 }
 
-TEST_CASE("Services get cluster IPs, node ports and LoadBalancer status; delete releases") {
+TEST_CASE("Services get cluster IPs, node ports and LoadBalancer status, delete releases") {
   Cluster c;
   auto lb = make_service("web", {{"app", "web"}});
   lb.spec.type = "LoadBalancer";

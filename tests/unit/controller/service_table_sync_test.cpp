@@ -8,7 +8,7 @@
 using namespace skiff;
 using namespace skiff::controller;
 
-TEST_CASE("the first sync publishes; later changes within the interval coalesce") {
+TEST_CASE("the first sync publishes, later changes within the interval coalesce") {
   boost::asio::io_context io;
   Store store;
   ServiceTableSource source;

@@ -96,7 +96,7 @@ TEST_CASE("update: generation follows the spec, no-op updates change nothing") {
                               WatchEvent::Type::kModified});
 }
 
-TEST_CASE("update keeps status; update_status keeps spec") {
+TEST_CASE("update keeps status, update_status keeps spec") {
   Store store;
   auto d = make_deployment("web", 2);
   REQUIRE(store.create(config::Object(d)).ok());

@@ -41,7 +41,7 @@ TEST_CASE("a freed IP is not reused at once, and never one in use") {
   CHECK(a->used() == 5);
 }
 
-TEST_CASE("reserve marks adopted IPs; the allocator then skips them") {
+TEST_CASE("reserve marks adopted IPs, the allocator then skips them") {
   auto a = IpAllocator::from_cidr("127.244.0.0/16");
   REQUIRE(a.ok());
   CHECK(a->reserve("127.244.0.2"));
