@@ -52,6 +52,13 @@ Reply serve(const Route& route, const std::string& method, const Query& query,
                     route.endpoint == Endpoint::kReadyz
                         ? "readyz"
                         : (path.rfind("/livez", 0) == 0 ? "livez" : "healthz"));
+    case Endpoint::kMetrics: {
+      if (!get) return method_not_allowed({"GET"});
+      if (!context.metrics) return error_reply(ApiError::not_found("metrics"));
+      Reply reply = text_reply(200, context.metrics());
+      reply.content_type = "text/plain; version=0.0.4; charset=utf-8";
+      return reply;
+    }
     case Endpoint::kVersion:
       if (!get) return method_not_allowed({"GET"});
       return json_reply(200, version_json());

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "api/readiness.h"
+#include "api/server.h"
 #include "api/reply.h"
 #include "controller/engine/engine.h"
 #include "controller/store.h"
@@ -15,6 +16,7 @@ struct ApiContext {
   controller::Store& store;
   controller::engine::Engine* engine;  // null: logs answer 503
   const std::vector<ReadinessCheck>& checks;
+  const MetricsSource& metrics;  // empty: /metrics answers 404
 };
 
 Reply dispatch(const Request& request, const ApiContext& context);

@@ -135,6 +135,10 @@ std::optional<Route> parse_route(std::string_view path) {
   if (!parsed) return std::nullopt;
   const auto& s = *parsed;
   Route route;
+  if (s.size() == 1 && s[0] == "metrics") {
+    route.endpoint = Endpoint::kMetrics;
+    return route;
+  }
   if (s.size() == 1 && (s[0] == "healthz" || s[0] == "livez")) {
     route.endpoint = Endpoint::kHealthz;
     return route;

@@ -13,6 +13,7 @@ namespace skiff::api {
 
 enum class Endpoint {
   kHealthz,       // /healthz, /livez
+  kMetrics,       // /metrics (Prometheus text exposition)
   kReadyz,        // /readyz, /readyz/{check}
   kVersion,       // /version
   kApiVersions,   // /api

@@ -17,7 +17,7 @@ class Server::Impl : public std::enable_shared_from_this<Server::Impl> {
  public:
   Impl(net::io_context& io, controller::Store& store, controller::engine::Engine* engine,
        ServerOptions options)
-      : state_(std::make_shared<ServerState>(ServerState{store, engine, std::move(options), {}})),
+      : state_(std::make_shared<ServerState>(ServerState{store, engine, std::move(options), {}, {}})),
         acceptor_(io),
         retry_timer_(io) {}
 
@@ -25,6 +25,8 @@ class Server::Impl : public std::enable_shared_from_this<Server::Impl> {
     // Sessions share the state read-only; checks are added before start(), while none exist.
     state_->checks.push_back(std::move(check));
   }
+
+  void set_metrics(MetricsSource source) { state_->metrics = std::move(source); }
 
   config::Result<std::string> start() {
     const auto& o = state_->options;
@@ -122,6 +124,7 @@ Server::Server(net::io_context& io, controller::Store& store, controller::engine
 Server::~Server() { stop(); }
 
 void Server::add_readiness_check(ReadinessCheck check) { impl_->add_check(std::move(check)); }
+void Server::set_metrics_source(MetricsSource source) { impl_->set_metrics(std::move(source)); }
 config::Result<std::string> Server::start() { return impl_->start(); }
 uint16_t Server::port() const { return impl_->port(); }
 void Server::stop() { impl_->stop(); }

@@ -16,6 +16,9 @@
 
 namespace skiff::api {
 
+// Renders the Prometheus text exposition for GET /metrics (called on the controller loop).
+using MetricsSource = std::function<std::string()>;
+
 struct ServerOptions {
   std::string address = "127.0.0.1";
   uint16_t port = 8080;                // 0: any free port (see Server::port())
@@ -39,6 +42,8 @@ class Server {
 
   // Checks behind /readyz; add them before start().
   void add_readiness_check(ReadinessCheck check);
+  // What GET /metrics serves; set it before start().
+  void set_metrics_source(MetricsSource source);
   // Binds and listens. A taken port is an error with a clear message ("127.0.0.1:8080: address
   // already in use — is another skiff daemon running?"). value: the bound "127.0.0.1:8080".
   config::Result<std::string> start();

@@ -18,6 +18,7 @@ struct ServerState {
   controller::engine::Engine* engine;
   ServerOptions options;
   std::vector<ReadinessCheck> checks;
+  MetricsSource metrics;
 };
 
 class Session {

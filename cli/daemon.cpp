@@ -20,6 +20,10 @@
 #include "controller/engine/process_engine.h"
 #include "controller/service_table.h"
 #include "controller/store.h"
+#include "dns/responder.h"
+#include "metrics/exposition.h"
+#include "metrics/process_metrics.h"
+#include "metrics/registry.h"
 #include "proxy/proxy.h"
 
 namespace skiff::cli {
@@ -118,6 +122,25 @@ class ReadyAnnouncer {
   std::set<std::pair<std::string, std::string>> pending_;
 };
 
+config::Result<dns::ResponderOptions> dns_options_from(const DaemonOptions& options) {
+  dns::ResponderOptions o;
+  const auto colon = options.dns_address.rfind(':');
+  if (colon == std::string::npos) return config::ApiError::bad_request("expected HOST:PORT");
+  o.address = options.dns_address.substr(0, colon);
+  try {
+    const int port = std::stoi(options.dns_address.substr(colon + 1));
+    if (port < 0 || port > 65535) throw std::out_of_range("port");
+    o.port = static_cast<uint16_t>(port);
+  } catch (const std::exception&) {
+    return config::ApiError::bad_request("bad port in " + options.dns_address);
+  }
+  o.zone = options.cluster_domain;
+  o.upstreams = options.dns_upstreams;
+  // Pods of the process engine are loopback addresses; both are ours to answer.
+  o.allowed_cidrs = {"127.0.0.0/8", options.pod_cidr};
+  return o;
+}
+
 }  // namespace
 
 std::filesystem::path default_state_dir() {
@@ -166,6 +189,9 @@ int run_daemon(const DaemonOptions& options, std::vector<config::Object> apply) 
                                 auto errors = proxy.errors();
                                 return errors.empty() ? std::string() : errors.front();
                               }});
+  metrics::Registry registry;
+  metrics::register_process_metrics(registry, kVersion);
+  server.set_metrics_source([&registry] { return metrics::render(registry); });
   auto bound = server.start();
   if (!bound) {
     spdlog::error("{}", bound.error().message);
@@ -173,6 +199,25 @@ int run_daemon(const DaemonOptions& options, std::vector<config::Object> apply) 
   }
   spdlog::info("skiff API listening on http://{} (engine {}, state {})", *bound, engine.name(),
                options.state_dir.string());
+
+  std::unique_ptr<dns::Responder> dns;
+  if (!options.dns_address.empty()) {
+    auto dns_options = dns_options_from(options);
+    if (!dns_options) {
+      spdlog::error("--dns-addr: {}", dns_options.error().message);
+      return 1;
+    }
+    dns = std::make_unique<dns::Responder>(table, *dns_options);
+    auto dns_bound = dns->start();
+    if (!dns_bound) {
+      spdlog::error("DNS: {} (use --dns-addr to pick another address, or --dns-addr '' to turn "
+                    "it off)",
+                    dns_bound.error().message);
+      return 1;
+    }
+    spdlog::info("cluster DNS answering {} on {} (UDP and TCP)", options.cluster_domain,
+                 *dns_bound);
+  }
 
   ReadyAnnouncer announcer(store, options.node_address);
   table.subscribe([&io, &announcer](const controller::ServiceTablePtr& t) {
@@ -209,6 +254,7 @@ int run_daemon(const DaemonOptions& options, std::vector<config::Object> apply) 
         spdlog::info("signal {}: stopping pods and exiting", signo);
         server.stop();
         proxy.stop();
+        if (dns) dns->stop();
         control_plane.shutdown([&io] { io.stop(); });
         signals.async_wait(on_signal);
       };

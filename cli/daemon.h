@@ -22,11 +22,16 @@ struct DaemonOptions {
   std::string service_cidr = "127.96.0.0/12";
   int proxy_workers = 0;  // 0: one per core
   std::chrono::milliseconds restart_backoff_base{10000};
+  std::string dns_address = "127.0.0.1:5353";  // "" turns the DNS responder off
+  std::vector<std::string> dns_upstreams;       // empty: /etc/resolv.conf
+  std::string cluster_domain = "cluster.local";
 };
 
 // Runs until SIGINT/SIGTERM; `apply` objects are created once the daemon is up, and each
 // applied Service's address is printed once its endpoints are ready. Returns the exit code.
 int run_daemon(const DaemonOptions& options, std::vector<config::Object> apply);
+
+inline constexpr const char* kVersion = "0.1.0";
 
 // Default state directory: /var/lib/skiff for root, else $XDG_STATE_HOME/skiff or
 // ~/.local/state/skiff.

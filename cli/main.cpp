@@ -38,6 +38,13 @@ void add_daemon_flags(CLI::App* cmd, DaemonOptions& d, std::string& api, std::st
   cmd->add_option("--pod-cidr", d.pod_cidr, "pod IPs of the process engine")->capture_default_str();
   cmd->add_option("--service-cidr", d.service_cidr, "ClusterIP range")->capture_default_str();
   cmd->add_option("--proxy-workers", d.proxy_workers, "proxy threads (0: one per core)");
+  cmd->add_option("--dns-addr", d.dns_address,
+                  "cluster DNS address, UDP and TCP ('' turns it off)")
+      ->capture_default_str();
+  cmd->add_option("--dns-upstream", d.dns_upstreams,
+                  "servers for names outside the cluster domain (default: /etc/resolv.conf)");
+  cmd->add_option("--cluster-domain", d.cluster_domain, "the cluster's DNS zone")
+      ->capture_default_str();
   cmd->add_option("--restart-backoff", backoff,
                   "base of the container restart back-off (kubelet: 10s)")
       ->capture_default_str();
@@ -71,7 +78,7 @@ void print_diagnostics(const skiff::config::LoadResult& r) {
 int main(int argc, char** argv) {
   CLI::App app{"skiff: Kubernetes Services and Deployments on one machine"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "skiff 0.1.0");
+  app.set_version_flag("--version", std::string("skiff ") + skiff::cli::kVersion);
 
   ClientOptions client;
   if (const char* s = std::getenv("SKIFF_SERVER"); s && *s) client.server = s;

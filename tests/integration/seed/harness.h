@@ -129,7 +129,8 @@ class Daemon {
     for (const auto& f : options_.files) { args.push_back("-f"); args.push_back(f); }
     args.insert(args.end(), {"--api-addr", server(), "--state-dir", state_.string(), "--node-address",
                              options_.node_address, "--pod-cidr", options_.pod_cidr,
-                             "--restart-backoff", options_.backoff, "--proxy-workers", "2"});
+                             "--restart-backoff", options_.backoff, "--proxy-workers", "2",
+                             "--dns-addr", options_.node_address + ":5353"});
     args.insert(args.end(), extra.begin(), extra.end());
     pid_ = ::fork();
     if (pid_ == 0) {

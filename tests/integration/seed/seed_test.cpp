@@ -2,7 +2,9 @@
 // bad manifests, Ctrl-C. What is asserted is what a user would see.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <map>
+#include <thread>
 #include <regex>
 #include <set>
 
@@ -99,6 +101,30 @@ TEST_CASE("the seed example comes up with 4 Ready pods and answers on port 6000"
   CHECK(svc["status"]["loadBalancer"]["ingress"][0]["ip"] == "127.0.0.81");
   CHECK(endpoint_count(d, "flask-kubernetes-service") == 4);
 
+  // The Service has a name: the daemon's DNS answers it with the ClusterIP, as dig sees it.
+  auto dig = run("dig +short +time=2 +tries=1 -p 5353 @127.0.0.81 flask-kubernetes-service.default.svc.cluster.local A");
+  INFO(dig.output);
+  CHECK(dig.output == cluster_ip + "\n");
+
+  // Operators scrape the daemon's metrics in Prometheus' text format.
+  auto metrics = run("curl -sf http://" + d.server() + "/metrics");
+  CHECK(metrics.exit_code == 0);
+  CHECK(metrics.output.find("# TYPE process_open_fds gauge") != std::string::npos);
+
+  // A pod's output is there for `logs`, and `describe` tells its story.
+  auto pods = d.get_json("pods");
+  REQUIRE(pods.is_object());
+  const std::string pod = pods["items"][0]["metadata"]["name"];
+  const std::string pod_ip = pods["items"][0]["status"]["podIP"];
+  auto logs = d.skiff("logs " + pod);
+  INFO(logs.output);
+  CHECK(logs.output.find("Running on http://" + pod_ip + ":5000") != std::string::npos);
+  auto described = d.skiff("describe pod " + pod);
+  INFO(described.output);
+  CHECK(std::regex_search(described.output, std::regex(R"(Status:\s+Running)")));
+  CHECK(std::regex_search(described.output, std::regex("IP:\\s+" + pod_ip)));
+  CHECK(std::regex_search(described.output, std::regex(R"(Controlled By:\s+ReplicaSet/flask-kubernetes-)")));
+
   // Applying the same file again changes nothing.
   auto again = d.skiff("apply -f " + (source_dir() / "examples/hello/deployment.yaml").string());
   INFO(again.output);
@@ -154,7 +180,22 @@ TEST_CASE("40 connections are answered by 4 distinct pods, 10 each, kill -9, del
 
   SECTION("delete pod: a replacement with a new name") {
     const std::string victim = by_pod.begin()->first;
+    // Clients keep calling while the pod goes: it leaves the endpoints before its process gets
+    // SIGTERM, so no request fails. The loop is bounded in count and time.
+    std::atomic<bool> done{false};
+    std::atomic<int> answered{0}, failed{0};
+    std::thread clients([&] {
+      const auto deadline = std::chrono::steady_clock::now() + 20s;
+      for (int i = 0; i < 2000 && !done && std::chrono::steady_clock::now() < deadline; ++i) {
+        (http_get("127.0.0.82", 6000).rfind("pod=", 0) == 0 ? answered : failed)++;
+      }
+    });
     auto del = d.skiff("delete pod " + victim);
+    std::this_thread::sleep_for(300ms);
+    done = true;
+    clients.join();
+    CHECK(answered > 0);
+    CHECK(failed == 0);
     INFO(del.output);
     CHECK(del.exit_code == 0);
     CHECK(del.output.find("pod \"" + victim + "\" deleted") != std::string::npos);
