@@ -2,6 +2,9 @@
 
 #include <signal.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
@@ -302,4 +305,77 @@ TEST_CASE("kubelet: a pod removed outright is killed, shutdown stops the rest") 
       k.io, [&] { return done; }, 10s));
   CHECK(::kill(stays, 0) == -1);
   CHECK(k.exists("stays"));  // pods stay in the store
+}
+
+namespace {
+
+// A pod whose port is open at once but that is Ready only while `probe` succeeds, so the
+// readiness seen can only come from the probe.
+Pod probed_pod(const std::string& name, const std::string& dir, skiff::config::Probe probe) {
+  Pod p = make_pod(name, {"python3", "-m", "http.server", "--bind", "$(POD_IP)", "--directory",
+                          dir, "$(PORT)"},
+                   8000);
+  probe.period_seconds = 1;
+  probe.failure_threshold = 1;
+  p.spec.containers[0].readiness_probe = probe;
+  return p;
+}
+
+void check_probe_drives_readiness(Cluster& k, const std::string& name, const std::string& flag) {
+  // The server answers at once; the probe still fails: Running, not Ready.
+  REQUIRE(run_until(
+      k.io, [&] { return k.pod(name).status.phase == "Running"; }, 15s));
+  REQUIRE(run_until(
+      k.io, [&] { return !http_get(k.pod(name).status.pod_ip, 8000).empty(); }, 15s));
+  run_until(
+      k.io, [] { return false; }, 1500ms);
+  CHECK_FALSE(condition_true(k.pod(name), "Ready"));
+
+  // The probe starts to succeed: Ready. It fails again: not Ready, and never restarted.
+  { std::ofstream(flag) << "ok"; }
+  REQUIRE(run_until(
+      k.io, [&] { return condition_true(k.pod(name), "Ready"); }, 10s));
+  std::filesystem::remove(flag);
+  REQUIRE(run_until(
+      k.io, [&] { return !condition_true(k.pod(name), "Ready"); }, 10s));
+  CHECK(k.pod(name).status.container_statuses[0].restart_count == 0);
+}
+
+}  // namespace
+
+TEST_CASE("kubelet: an httpGet readiness probe decides Ready, not the open port") {
+  Cluster k;
+  skiff::config::Probe probe;
+  probe.http_get = skiff::config::HTTPGetAction{};
+  probe.http_get->path = "/ready";
+  probe.http_get->port = skiff::config::IntOrString::of("http");
+  k.create(probed_pod("probed-http", k.dir.path.string(), probe));
+  check_probe_drives_readiness(k, "probed-http", (k.dir.path / "ready").string());
+}
+
+TEST_CASE("kubelet: an exec readiness probe decides Ready by its exit code") {
+  Cluster k;
+  const std::string flag = (k.dir.path / "exec-ok").string();
+  skiff::config::Probe probe;
+  probe.exec = skiff::config::ExecAction{{"test", "-f", flag}};
+  k.create(probed_pod("probed-exec", k.dir.path.string(), probe));
+  check_probe_drives_readiness(k, "probed-exec", flag);
+}
+
+TEST_CASE("kubelet: a tcpSocket readiness probe checks its own port") {
+  Cluster k;
+  skiff::config::Probe probe;
+  // The container declares 8000, but the probe asks for 8001, where nothing listens.
+  probe.tcp_socket = skiff::config::TCPSocketAction{skiff::config::IntOrString::of(8001), ""};
+  k.create(probed_pod("probed-tcp", k.dir.path.string(), probe));
+  REQUIRE(run_until(
+      k.io, [&] { return k.pod("probed-tcp").status.phase == "Running"; }, 15s));
+  run_until(
+      k.io, [] { return false; }, 2500ms);
+  CHECK_FALSE(condition_true(k.pod("probed-tcp"), "Ready"));
+  // Something starts listening there: Ready.
+  boost::asio::ip::tcp::acceptor listener(
+      k.io, {boost::asio::ip::make_address(k.pod("probed-tcp").status.pod_ip), 8001});
+  REQUIRE(run_until(
+      k.io, [&] { return condition_true(k.pod("probed-tcp"), "Ready"); }, 10s));
 }
