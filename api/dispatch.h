@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "api/readiness.h"
-#include "api/server.h"
 #include "api/reply.h"
+#include "api/server.h"
 #include "controller/engine/engine.h"
 #include "controller/store.h"
 

@@ -17,7 +17,8 @@ class Server::Impl : public std::enable_shared_from_this<Server::Impl> {
  public:
   Impl(net::io_context& io, controller::Store& store, controller::engine::Engine* engine,
        ServerOptions options)
-      : state_(std::make_shared<ServerState>(ServerState{store, engine, std::move(options), {}, {}})),
+      : state_(
+            std::make_shared<ServerState>(ServerState{store, engine, std::move(options), {}, {}})),
         acceptor_(io),
         retry_timer_(io) {}
 

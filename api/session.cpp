@@ -112,7 +112,8 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
     Request request{std::string(message.method_string()), std::string(message.target()),
                     std::move(message.body())};
     parser_.reset();
-    Reply reply = dispatch(request, ApiContext{state_->store, state_->engine, state_->checks, state_->metrics});
+    Reply reply = dispatch(
+        request, ApiContext{state_->store, state_->engine, state_->checks, state_->metrics});
     if (reply.watch) return start_watch(*reply.watch);
     send(std::move(reply), keep_alive);
   }

@@ -41,7 +41,10 @@ int fail(const config::ApiError& e) {
 // kubectl names a resource in messages as "deployment.apps/web" or "service/web".
 std::string resource_ref(Kind kind, const std::string& name) {
   const auto& info = config::kind_info(kind);
-  std::string group = info.api_version == "v1" ? "" : "." + std::string(info.api_version.substr(0, info.api_version.find('/')));
+  std::string group =
+      info.api_version == "v1"
+          ? ""
+          : "." + std::string(info.api_version.substr(0, info.api_version.find('/')));
   return fmt::format("{}{}/{}", info.singular, group, name);
 }
 
@@ -63,7 +66,8 @@ void merge_live(json& desired, const json& live) {
         if (p.contains("nodePort")) continue;
         for (const auto& lp : lspec["ports"]) {
           if (lp.value("port", 0) == p.value("port", 0) &&
-              lp.value("protocol", "TCP") == p.value("protocol", "TCP") && lp.contains("nodePort")) {
+              lp.value("protocol", "TCP") == p.value("protocol", "TCP") &&
+              lp.contains("nodePort")) {
             p["nodePort"] = lp["nodePort"];
           }
         }
@@ -95,7 +99,8 @@ std::vector<Kind> parse_kinds(const std::string& text, std::string* bad) {
   size_t start = 0;
   while (start <= text.size()) {
     size_t end = text.find(',', start);
-    std::string part = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    std::string part =
+        text.substr(start, end == std::string::npos ? std::string::npos : end - start);
     if (part == "all") {
       kinds.insert(kinds.end(), {Kind::kPod, Kind::kService, Kind::kDeployment, Kind::kReplicaSet});
     } else if (auto k = config::kind_from_name(part)) {
@@ -142,14 +147,20 @@ int cmd_apply(const ClientOptions& c, const std::vector<std::string>& files) {
     auto live = client.get(item_path(kind, ns, m.name));
     if (!live && live.error().code == 404) {
       auto created = client.post(config::collection_path(kind, ns), desired);
-      if (!created) { rc = fail(created.error()); continue; }
+      if (!created) {
+        rc = fail(created.error());
+        continue;
+      }
       std::cout << resource_ref(kind, m.name) << " created\n";
       continue;
     }
     if (!live) return fail(live.error());
     merge_live(desired, *live);
     auto updated = client.put(item_path(kind, ns, m.name), desired);
-    if (!updated) { rc = fail(updated.error()); continue; }
+    if (!updated) {
+      rc = fail(updated.error());
+      continue;
+    }
     const bool same = (*updated)["metadata"].value("resourceVersion", "") ==
                       (*live)["metadata"].value("resourceVersion", "");
     std::cout << resource_ref(kind, m.name) << (same ? " unchanged\n" : " configured\n");
@@ -157,15 +168,17 @@ int cmd_apply(const ClientOptions& c, const std::vector<std::string>& files) {
   return rc;
 }
 
-int cmd_get(const ClientOptions& c, const std::string& kinds_text, const std::vector<std::string>& names,
-            const std::string& output, bool watch, const std::string& selector) {
+int cmd_get(const ClientOptions& c, const std::string& kinds_text,
+            const std::vector<std::string>& names, const std::string& output, bool watch,
+            const std::string& selector) {
   std::string bad;
   auto kinds = parse_kinds(kinds_text, &bad);
   if (kinds.empty()) {
     std::cerr << "error: the server doesn't have a resource type \"" << bad << "\"\n";
     return 1;
   }
-  if (output != "" && output != "wide" && output != "json" && output != "yaml" && output != "name") {
+  if (output != "" && output != "wide" && output != "json" && output != "yaml" &&
+      output != "name") {
     std::cerr << "error: unable to match a printer suitable for the output format \"" << output
               << "\", allowed formats are: json,name,wide,yaml\n";
     return 1;
@@ -183,14 +196,19 @@ int cmd_get(const ClientOptions& c, const std::string& kinds_text, const std::ve
     } else {
       for (const auto& name : names) {
         auto item = client.get(item_path(kind, c.ns, name));
-        if (!item) { rc = fail(item.error()); continue; }
+        if (!item) {
+          rc = fail(item.error());
+          continue;
+        }
         items.push_back(*item);
       }
     }
     if (output == "json" || output == "yaml") {
-      json doc = items.size() == 1 && !names.empty()
-                     ? items[0]
-                     : json{{"apiVersion", "v1"}, {"kind", "List"}, {"items", items}, {"metadata", json::object()}};
+      json doc = items.size() == 1 && !names.empty() ? items[0]
+                                                     : json{{"apiVersion", "v1"},
+                                                            {"kind", "List"},
+                                                            {"items", items},
+                                                            {"metadata", json::object()}};
       std::cout << (output == "json" ? doc.dump(4) + "\n" : config::to_yaml(doc));
       continue;
     }
@@ -200,30 +218,36 @@ int cmd_get(const ClientOptions& c, const std::string& kinds_text, const std::ve
       continue;
     }
     if (objects.empty() && !watch) {
-      if (names.empty()) std::cerr << "No resources found in " << (c.all_namespaces ? "any" : c.ns) << " namespace.\n";
+      if (names.empty())
+        std::cerr << "No resources found in " << (c.all_namespaces ? "any" : c.ns)
+                  << " namespace.\n";
       continue;
     }
     if (ki > 0) std::cout << "\n";
     std::cout << print_table(kind, objects, format, std::time(nullptr));
     std::cout.flush();
     if (watch) {
-      auto watched = client.watch(list_path(c, kind, selector) + (selector.empty() ? "?" : "&") +
-                                      "watch=true&resourceVersion=" + std::to_string(1),
-                                  [&](const json& event) {
-                                    auto obj = config::object_from_json(kind, event["object"]);
-                                    if (!obj) return true;
-                                    if (!names.empty() && std::find(names.begin(), names.end(), config::meta(*obj).name) == names.end()) return true;
-                                    std::cout << print_table(kind, {*obj}, format, std::time(nullptr), false);
-                                    std::cout.flush();
-                                    return true;
-                                  });
+      auto watched =
+          client.watch(list_path(c, kind, selector) + (selector.empty() ? "?" : "&") +
+                           "watch=true&resourceVersion=" + std::to_string(1),
+                       [&](const json& event) {
+                         auto obj = config::object_from_json(kind, event["object"]);
+                         if (!obj) return true;
+                         if (!names.empty() && std::find(names.begin(), names.end(),
+                                                         config::meta(*obj).name) == names.end())
+                           return true;
+                         std::cout << print_table(kind, {*obj}, format, std::time(nullptr), false);
+                         std::cout.flush();
+                         return true;
+                       });
       if (!watched) return fail(watched.error());
     }
   }
   return rc;
 }
 
-int cmd_describe(const ClientOptions& c, const std::string& kind_text, const std::vector<std::string>& names) {
+int cmd_describe(const ClientOptions& c, const std::string& kind_text,
+                 const std::vector<std::string>& names) {
   auto kind = config::kind_from_name(kind_text);
   if (!kind) {
     std::cerr << "error: the server doesn't have a resource type \"" << kind_text << "\"\n";
@@ -269,11 +293,18 @@ int cmd_delete(const ClientOptions& c, const std::vector<std::string>& args,
     auto slash = a.find('/');
     if (slash != std::string::npos) {
       auto k = config::kind_from_name(a.substr(0, slash));
-      if (!k) { std::cerr << "error: the server doesn't have a resource type \"" << a.substr(0, slash) << "\"\n"; return 1; }
+      if (!k) {
+        std::cerr << "error: the server doesn't have a resource type \"" << a.substr(0, slash)
+                  << "\"\n";
+        return 1;
+      }
       targets.emplace_back(*k, c.ns, a.substr(slash + 1));
     } else if (!current) {
       current = config::kind_from_name(a);
-      if (!current) { std::cerr << "error: the server doesn't have a resource type \"" << a << "\"\n"; return 1; }
+      if (!current) {
+        std::cerr << "error: the server doesn't have a resource type \"" << a << "\"\n";
+        return 1;
+      }
     } else {
       targets.emplace_back(*current, c.ns, a);
     }
@@ -286,9 +317,13 @@ int cmd_delete(const ClientOptions& c, const std::vector<std::string>& args,
   int rc = 0;
   for (const auto& [kind, ns, name] : targets) {
     auto r = client.del(item_path(kind, ns, name));
-    if (!r) { rc = fail(r.error()); continue; }
-    std::cout << config::kind_info(kind).singular << (config::kind_info(kind).api_version == "v1" ? "" : ".apps")
-              << " \"" << name << "\" deleted\n";
+    if (!r) {
+      rc = fail(r.error());
+      continue;
+    }
+    std::cout << config::kind_info(kind).singular
+              << (config::kind_info(kind).api_version == "v1" ? "" : ".apps") << " \"" << name
+              << "\" deleted\n";
     std::cout.flush();
     if (!wait) continue;
     // As kubectl: wait until the object is really gone (a pod: its containers stopped).
@@ -332,11 +367,15 @@ int cmd_scale(const ClientOptions& c, const std::vector<std::string>& args, int 
   return 0;
 }
 
-int cmd_logs(const ClientOptions& c, const std::string& pod, const std::string& container, bool previous) {
+int cmd_logs(const ClientOptions& c, const std::string& pod, const std::string& container,
+             bool previous) {
   auto client = make_client(c);
   std::string path = item_path(Kind::kPod, c.ns, pod) + "/log";
   std::string sep = "?";
-  if (!container.empty()) { path += sep + "container=" + container; sep = "&"; }
+  if (!container.empty()) {
+    path += sep + "container=" + container;
+    sep = "&";
+  }
   if (previous) path += sep + "previous=true";
   auto text = client.get_text(path);
   if (!text) return fail(text.error());

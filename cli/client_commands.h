@@ -16,7 +16,8 @@ struct ClientOptions {
 int cmd_apply(const ClientOptions& c, const std::vector<std::string>& files);
 int cmd_get(const ClientOptions& c, const std::string& kinds, const std::vector<std::string>& names,
             const std::string& output, bool watch, const std::string& selector);
-int cmd_describe(const ClientOptions& c, const std::string& kind, const std::vector<std::string>& names);
+int cmd_describe(const ClientOptions& c, const std::string& kind,
+                 const std::vector<std::string>& names);
 int cmd_delete(const ClientOptions& c, const std::vector<std::string>& args,
                const std::vector<std::string>& files, bool wait);
 int cmd_scale(const ClientOptions& c, const std::vector<std::string>& args, int replicas);

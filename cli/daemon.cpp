@@ -1,6 +1,8 @@
 #include "cli/daemon.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -9,9 +11,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstdlib>
-#include <fmt/format.h>
 #include <set>
-#include <spdlog/spdlog.h>
 #include <thread>
 
 #include "api/server.h"
@@ -38,10 +38,14 @@ class StateLock {
   static config::Result<int> acquire(const std::filesystem::path& dir) {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
-    if (ec) return config::ApiError::bad_request(fmt::format("state dir {}: {}", dir.string(), ec.message()));
+    if (ec)
+      return config::ApiError::bad_request(
+          fmt::format("state dir {}: {}", dir.string(), ec.message()));
     const auto path = dir / "daemon.lock";
     int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) return config::ApiError::bad_request(fmt::format("{}: {}", path.string(), std::strerror(errno)));
+    if (fd < 0)
+      return config::ApiError::bad_request(
+          fmt::format("{}: {}", path.string(), std::strerror(errno)));
     if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
       char buf[32] = {};
       ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
@@ -62,7 +66,8 @@ std::vector<std::string> service_addresses(const controller::ServiceView& svc,
   std::vector<std::string> out;
   for (const auto& p : svc.ports) {
     const std::string scheme = p.protocol == "UDP" ? "udp" : "http";
-    if (svc.type == "LoadBalancer") out.push_back(fmt::format("{}://{}:{}", scheme, node_address, p.port));
+    if (svc.type == "LoadBalancer")
+      out.push_back(fmt::format("{}://{}:{}", scheme, node_address, p.port));
     if (p.node_port) out.push_back(fmt::format("{}://{}:{}", scheme, node_address, p.node_port));
     if (!svc.headless && !svc.cluster_ip.empty())
       out.push_back(fmt::format("{}://{}:{}", scheme, svc.cluster_ip, p.port));
@@ -77,7 +82,9 @@ class ReadyAnnouncer {
   ReadyAnnouncer(const controller::Store& store, std::string node_address)
       : store_(store), node_address_(std::move(node_address)) {}
 
-  void expect(const config::Service& svc) { pending_.insert({svc.metadata.namespace_, svc.metadata.name}); }
+  void expect(const config::Service& svc) {
+    pending_.insert({svc.metadata.namespace_, svc.metadata.name});
+  }
 
   void on_table(const controller::ServiceTable& table) {
     for (auto it = pending_.begin(); it != pending_.end();) {
@@ -98,8 +105,8 @@ class ReadyAnnouncer {
 
  private:
   bool ready(const controller::ServiceView& view) const {
-    const auto* svc = controller::as<config::Service>(
-        store_.get(config::Kind::kService, view.ns, view.name));
+    const auto* svc =
+        controller::as<config::Service>(store_.get(config::Kind::kService, view.ns, view.name));
     if (!svc || view.ports.empty()) return false;
     if (svc->spec.selector.empty()) return !view.ready_addresses.empty();
     size_t wanted = 0;
@@ -145,7 +152,8 @@ config::Result<dns::ResponderOptions> dns_options_from(const DaemonOptions& opti
 
 std::filesystem::path default_state_dir() {
   if (::geteuid() == 0) return "/var/lib/skiff";
-  if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg && *xdg) return std::filesystem::path(xdg) / "skiff";
+  if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg && *xdg)
+    return std::filesystem::path(xdg) / "skiff";
   const char* home = std::getenv("HOME");
   return std::filesystem::path(home ? home : "/tmp") / ".local/state/skiff";
 }
@@ -157,7 +165,8 @@ int run_daemon(const DaemonOptions& options, std::vector<config::Object> apply) 
     return 1;
   }
   if (options.engine != "process") {
-    spdlog::error("engine {:?} is not available in this build (use --engine process)", options.engine);
+    spdlog::error("engine {:?} is not available in this build (use --engine process)",
+                  options.engine);
     return 1;
   }
 
@@ -210,9 +219,10 @@ int run_daemon(const DaemonOptions& options, std::vector<config::Object> apply) 
     dns = std::make_unique<dns::Responder>(table, *dns_options);
     auto dns_bound = dns->start();
     if (!dns_bound) {
-      spdlog::error("DNS: {} (use --dns-addr to pick another address, or --dns-addr '' to turn "
-                    "it off)",
-                    dns_bound.error().message);
+      spdlog::error(
+          "DNS: {} (use --dns-addr to pick another address, or --dns-addr '' to turn "
+          "it off)",
+          dns_bound.error().message);
       return 1;
     }
     spdlog::info("cluster DNS answering {} on {} (UDP and TCP)", options.cluster_domain,

@@ -23,7 +23,7 @@ struct DaemonOptions {
   int proxy_workers = 0;  // 0: one per core
   std::chrono::milliseconds restart_backoff_base{10000};
   std::string dns_address = "127.0.0.1:5353";  // "" turns the DNS responder off
-  std::vector<std::string> dns_upstreams;       // empty: /etc/resolv.conf
+  std::vector<std::string> dns_upstreams;      // empty: /etc/resolv.conf
   std::string cluster_domain = "cluster.local";
 };
 

@@ -1,8 +1,8 @@
 // skiff: Kubernetes Services and Deployments on one machine. Subcommands follow kubectl's
 // verbs for the client side and `up` / `daemon` for the daemon.
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <iostream>
 
@@ -38,8 +38,7 @@ void add_daemon_flags(CLI::App* cmd, DaemonOptions& d, std::string& api, std::st
   cmd->add_option("--pod-cidr", d.pod_cidr, "pod IPs of the process engine")->capture_default_str();
   cmd->add_option("--service-cidr", d.service_cidr, "ClusterIP range")->capture_default_str();
   cmd->add_option("--proxy-workers", d.proxy_workers, "proxy threads (0: one per core)");
-  cmd->add_option("--dns-addr", d.dns_address,
-                  "cluster DNS address, UDP and TCP ('' turns it off)")
+  cmd->add_option("--dns-addr", d.dns_address, "cluster DNS address, UDP and TCP ('' turns it off)")
       ->capture_default_str();
   cmd->add_option("--dns-upstream", d.dns_upstreams,
                   "servers for names outside the cluster domain (default: /etc/resolv.conf)");
@@ -83,7 +82,8 @@ int main(int argc, char** argv) {
   ClientOptions client;
   if (const char* s = std::getenv("SKIFF_SERVER"); s && *s) client.server = s;
   std::string log_level = "info";
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
+      ->capture_default_str();
 
   DaemonOptions daemon;
   std::string api_addr = "127.0.0.1:8080", state_dir, backoff = "10s";
@@ -103,7 +103,8 @@ int main(int argc, char** argv) {
   build->add_option("--state-dir", state_dir, "where images are registered");
 
   auto add_client_flags = [&](CLI::App* cmd) {
-    cmd->add_option("-s,--server", client.server, "the daemon's API address")->capture_default_str();
+    cmd->add_option("-s,--server", client.server, "the daemon's API address")
+        ->capture_default_str();
     cmd->add_option("-n,--namespace", client.ns, "namespace")->capture_default_str();
   };
 
@@ -115,7 +116,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> names;
   bool watch = false;
   auto* get = app.add_subcommand("get", "list objects");
-  get->add_option("kind", kinds, "pods, deployments, replicasets, services, endpoints, all")->required();
+  get->add_option("kind", kinds, "pods, deployments, replicasets, services, endpoints, all")
+      ->required();
   get->add_option("names", names, "object names");
   get->add_option("-o,--output", output, "wide, yaml, json or name");
   get->add_option("-l,--selector", selector, "label selector");
@@ -171,14 +173,16 @@ int main(int argc, char** argv) {
       return skiff::cli::run_daemon(daemon, std::move(objects));
     }
     if (*build) {
-      const auto dir = state_dir.empty() ? skiff::cli::default_state_dir() : std::filesystem::path(state_dir);
+      const auto dir =
+          state_dir.empty() ? skiff::cli::default_state_dir() : std::filesystem::path(state_dir);
       skiff::controller::engine::ImageStore images(std::filesystem::absolute(dir));
       auto built = images.build(tag, build_dir);
       if (!built) {
         std::cerr << "error: " << built.error().message << "\n";
         return 1;
       }
-      std::cout << "Successfully built " << built->id << "\nSuccessfully tagged " << built->ref << "\n";
+      std::cout << "Successfully built " << built->id << "\nSuccessfully tagged " << built->ref
+                << "\n";
       return 0;
     }
     if (*apply) return skiff::cli::cmd_apply(client, files);

@@ -53,10 +53,8 @@ Row pod_row(const config::Pod& pod, TableFormat format, std::time_t now) {
     ready += cs.ready ? 1 : 0;
     restarts += cs.restart_count;
   }
-  Row row{pod.metadata.name,
-          fmt::format("{}/{}", ready, pod.spec.containers.size()),
-          pod_status_reason(pod),
-          std::to_string(restarts),
+  Row row{pod.metadata.name, fmt::format("{}/{}", ready, pod.spec.containers.size()),
+          pod_status_reason(pod), std::to_string(restarts),
           age(pod.metadata.creation_timestamp, now)};
   if (format == TableFormat::kWide) {
     row.push_back(or_none(pod.status.pod_ip));
@@ -76,16 +74,18 @@ std::string service_ports(const config::Service& svc) {
 
 std::string external_ip(const config::Service& svc) {
   std::vector<std::string> ips = svc.spec.external_ips;
-  for (const auto& in : svc.status.load_balancer_ingress) ips.push_back(in.ip.empty() ? in.hostname : in.ip);
+  for (const auto& in : svc.status.load_balancer_ingress)
+    ips.push_back(in.ip.empty() ? in.hostname : in.ip);
   if (svc.spec.type == "ExternalName") return svc.spec.external_name;
   if (ips.empty()) return svc.spec.type == "LoadBalancer" ? "<pending>" : "<none>";
   return join(ips, ",");
 }
 
 Row service_row(const config::Service& svc, TableFormat format, std::time_t now) {
-  Row row{svc.metadata.name, svc.spec.type, or_none(svc.spec.cluster_ip), external_ip(svc),
-          service_ports(svc), age(svc.metadata.creation_timestamp, now)};
-  if (format == TableFormat::kWide) row.push_back(or_none(config::labels_to_string(svc.spec.selector)));
+  Row row{svc.metadata.name, svc.spec.type,      or_none(svc.spec.cluster_ip),
+          external_ip(svc),  service_ports(svc), age(svc.metadata.creation_timestamp, now)};
+  if (format == TableFormat::kWide)
+    row.push_back(or_none(config::labels_to_string(svc.spec.selector)));
   return row;
 }
 
@@ -159,12 +159,12 @@ Row header(config::Kind kind, TableFormat format) {
     case config::Kind::kEndpoints:
       return {"NAME", "ENDPOINTS", "AGE"};
     case config::Kind::kDeployment:
-      return wide ? Row{"NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE", "CONTAINERS", "IMAGES",
-                        "SELECTOR"}
+      return wide ? Row{"NAME", "READY",      "UP-TO-DATE", "AVAILABLE",
+                        "AGE",  "CONTAINERS", "IMAGES",     "SELECTOR"}
                   : Row{"NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"};
     case config::Kind::kReplicaSet:
-      return wide ? Row{"NAME", "DESIRED", "CURRENT", "READY", "AGE", "CONTAINERS", "IMAGES",
-                        "SELECTOR"}
+      return wide ? Row{"NAME", "DESIRED",    "CURRENT", "READY",
+                        "AGE",  "CONTAINERS", "IMAGES",  "SELECTOR"}
                   : Row{"NAME", "DESIRED", "CURRENT", "READY", "AGE"};
   }
   return {};
@@ -228,7 +228,8 @@ void describe_pod_template(Text& t, const config::PodTemplateSpec& tpl) {
     t.line("   " + c.name + ":");
     t.field("Image", c.image, 4);
     std::vector<std::string> ports;
-    for (const auto& p : c.ports) ports.push_back(fmt::format("{}/{}", p.container_port, p.protocol));
+    for (const auto& p : c.ports)
+      ports.push_back(fmt::format("{}/{}", p.container_port, p.protocol));
     t.field("Port", ports.empty() ? "<none>" : join(ports, ", "), 4);
     if (!c.command.empty()) t.field("Command", join(c.command, " "), 4);
     if (!c.args.empty()) t.field("Args", join(c.args, " "), 4);
@@ -247,7 +248,8 @@ void describe_conditions(Text& t, const std::vector<config::Condition>& conditio
 std::string describe_pod(const config::Pod& pod, std::time_t) {
   Text t;
   describe_meta(t, pod.metadata);
-  t.field("Node", or_none(pod.spec.node_name) + (pod.status.host_ip.empty() ? "" : "/" + pod.status.host_ip));
+  t.field("Node", or_none(pod.spec.node_name) +
+                      (pod.status.host_ip.empty() ? "" : "/" + pod.status.host_ip));
   if (!pod.status.start_time.empty()) t.field("Start Time", pod.status.start_time);
   t.field("Status", pod_status_reason(pod));
   t.field("IP", or_none(pod.status.pod_ip));
@@ -261,7 +263,8 @@ std::string describe_pod(const config::Pod& pod, std::time_t) {
     if (st && !st->container_id.empty()) t.field("Container ID", st->container_id, 4);
     t.field("Image", c.image, 4);
     std::vector<std::string> ports;
-    for (const auto& p : c.ports) ports.push_back(fmt::format("{}/{}", p.container_port, p.protocol));
+    for (const auto& p : c.ports)
+      ports.push_back(fmt::format("{}/{}", p.container_port, p.protocol));
     t.field("Port", ports.empty() ? "<none>" : join(ports, ", "), 4);
     if (!c.command.empty()) t.field("Command", join(c.command, " "), 4);
     if (!c.args.empty()) t.field("Args", join(c.args, " "), 4);
@@ -312,7 +315,8 @@ std::string describe_endpoints(const config::Endpoints& ep) {
     t.field("NotReadyAddresses", or_none(join(not_ready, ",")), 2);
     t.line("  Ports:");
     for (const auto& p : s.ports) {
-      t.line(fmt::format("    {}  {}  {}", p.name.empty() ? "<unset>" : p.name, p.port, p.protocol));
+      t.line(
+          fmt::format("    {}  {}  {}", p.name.empty() ? "<unset>" : p.name, p.port, p.protocol));
     }
   }
   return t.str();
@@ -322,9 +326,10 @@ std::string describe_deployment(const config::Deployment& d) {
   Text t;
   describe_meta(t, d.metadata);
   t.field("Selector", config::selector_to_string(d.spec.selector));
-  t.field("Replicas", fmt::format("{} desired | {} updated | {} total | {} available | {} unavailable",
-                                  d.spec.replicas, d.status.updated_replicas, d.status.replicas,
-                                  d.status.available_replicas, d.status.unavailable_replicas));
+  t.field("Replicas",
+          fmt::format("{} desired | {} updated | {} total | {} available | {} unavailable",
+                      d.spec.replicas, d.status.updated_replicas, d.status.replicas,
+                      d.status.available_replicas, d.status.unavailable_replicas));
   t.field("StrategyType", d.spec.strategy.type);
   t.field("MinReadySeconds", std::to_string(d.spec.min_ready_seconds));
   describe_pod_template(t, d.spec.template_);
@@ -403,8 +408,10 @@ std::string print_table(config::Kind kind, const std::vector<config::Object>& ob
           if constexpr (std::is_same_v<T, config::Pod>) return pod_row(x, format, now);
           if constexpr (std::is_same_v<T, config::Service>) return service_row(x, format, now);
           if constexpr (std::is_same_v<T, config::Endpoints>) return endpoints_row(x, format, now);
-          if constexpr (std::is_same_v<T, config::Deployment>) return deployment_row(x, format, now);
-          if constexpr (std::is_same_v<T, config::ReplicaSet>) return replicaset_row(x, format, now);
+          if constexpr (std::is_same_v<T, config::Deployment>)
+            return deployment_row(x, format, now);
+          if constexpr (std::is_same_v<T, config::ReplicaSet>)
+            return replicaset_row(x, format, now);
         },
         o));
   }

@@ -3,11 +3,10 @@
 // "file:line:col: field.path: message", as the Kubernetes API server would word it.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "config/objects.h"
 
@@ -17,8 +16,8 @@ struct Diagnostic {
   enum class Severity { kError, kWarning };
   Severity severity = Severity::kError;
   std::string file;
-  int line = 0;    // 1-based; 0 when unknown (JSON from the API)
-  int column = 0;  // 1-based
+  int line = 0;       // 1-based; 0 when unknown (JSON from the API)
+  int column = 0;     // 1-based
   std::string field;  // "spec.ports[0].targetPort"
   std::string message;
   // "file:line:col: field: message" (parts that are unknown are left out)

@@ -23,7 +23,9 @@ struct ApiError {
   std::string message;
   std::vector<StatusCause> causes;
 
-  static ApiError not_found(const std::string& what) { return {404, "NotFound", what + " not found", {}}; }
+  static ApiError not_found(const std::string& what) {
+    return {404, "NotFound", what + " not found", {}};
+  }
   static ApiError already_exists(const std::string& what) {
     return {409, "AlreadyExists", what + " already exists", {}};
   }
@@ -37,7 +39,7 @@ struct ApiError {
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}          // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}         // NOLINT: implicit by design
   Result(ApiError error) : v_(std::move(error)) {}  // NOLINT
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }

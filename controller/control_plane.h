@@ -4,12 +4,11 @@
 // loop); the API server runs on the same loop.
 #pragma once
 
+#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
-
-#include <boost/asio/io_context.hpp>
 
 #include "controller/engine/engine.h"
 #include "controller/kubelet.h"
@@ -23,7 +22,7 @@ struct ControlPlaneOptions {
   std::string service_cidr = "127.96.0.0/12";
   int node_port_min = 30000;
   int node_port_max = 32767;
-  std::string node_address = "127.0.0.1";  // LoadBalancer ingress and NodePort address
+  std::string node_address = "127.0.0.1";          // LoadBalancer ingress and NodePort address
   std::chrono::milliseconds min_sync_interval{0};  // rate limit of ServiceTable syncs
 };
 

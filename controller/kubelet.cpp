@@ -132,13 +132,12 @@ class Kubelet::Impl {
     });
     // The table is subscribed once for the kubelet's life; publications after the kubelet
     // is gone are dropped by the alive flag.
-    table_.subscribe(
-        [this, alive = alive_](const ServiceTablePtr&) {
-          if (!*alive) return;
-          asio::post(io_, [this, alive] {
-            if (*alive) on_table();
-          });
-        });
+    table_.subscribe([this, alive = alive_](const ServiceTablePtr&) {
+      if (!*alive) return;
+      asio::post(io_, [this, alive] {
+        if (*alive) on_table();
+      });
+    });
     for (const auto& obj : store_.list(Kind::kPod)) {
       asio::post(io_, [this, alive = alive_, obj] {
         if (*alive) on_watch(WatchEvent{WatchEvent::Type::kAdded, obj, nullptr});

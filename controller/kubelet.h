@@ -7,12 +7,11 @@
 // period) and then removed from the store.
 #pragma once
 
+#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
-
-#include <boost/asio/io_context.hpp>
 
 #include "controller/engine/engine.h"
 #include "controller/service_table.h"
@@ -23,9 +22,9 @@ namespace skiff::controller {
 struct KubeletOptions {
   std::string node_name = "skiff";
   std::string node_ip = "127.0.0.1";
-  std::chrono::milliseconds backoff_base{10000};  // kubelet's 10 s; tests lower it
-  std::chrono::milliseconds backoff_max{300000};  // 5 min
-  std::chrono::milliseconds port_check_period{200};  // readiness without a probe
+  std::chrono::milliseconds backoff_base{10000};       // kubelet's 10 s; tests lower it
+  std::chrono::milliseconds backoff_max{300000};       // 5 min
+  std::chrono::milliseconds port_check_period{200};    // readiness without a probe
   std::chrono::milliseconds unpublish_wait_max{2000};  // bound on waiting for the snapshot
 };
 

@@ -5,11 +5,11 @@
 namespace skiff::controller {
 
 const ServiceView* ServiceTable::find(std::string_view ns, std::string_view name) const {
-  auto it = std::lower_bound(services.begin(), services.end(), std::pair(ns, name),
-                             [](const ServiceView& s, const auto& key) {
-                               return std::pair<std::string_view, std::string_view>(s.ns, s.name) <
-                                      key;
-                             });
+  auto it =
+      std::lower_bound(services.begin(), services.end(), std::pair(ns, name),
+                       [](const ServiceView& s, const auto& key) {
+                         return std::pair<std::string_view, std::string_view>(s.ns, s.name) < key;
+                       });
   if (it == services.end() || it->ns != ns || it->name != name) return nullptr;
   return &*it;
 }

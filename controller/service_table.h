@@ -53,7 +53,7 @@ struct ServiceView {
 };
 
 struct ServiceTable {
-  uint64_t version = 0;  // grows with every publication
+  uint64_t version = 0;               // grows with every publication
   std::vector<ServiceView> services;  // sorted by ns, then name
 
   const ServiceView* find(std::string_view ns, std::string_view name) const;

@@ -2,14 +2,13 @@
 
 #include <signal.h>
 
-#include <filesystem>
-#include <fstream>
-
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
 
 #include "controller/engine/process_engine.h"
 #include "controller/store.h"
@@ -312,9 +311,9 @@ namespace {
 // A pod whose port is open at once but that is Ready only while `probe` succeeds, so the
 // readiness seen can only come from the probe.
 Pod probed_pod(const std::string& name, const std::string& dir, skiff::config::Probe probe) {
-  Pod p = make_pod(name, {"python3", "-m", "http.server", "--bind", "$(POD_IP)", "--directory",
-                          dir, "$(PORT)"},
-                   8000);
+  Pod p = make_pod(
+      name, {"python3", "-m", "http.server", "--bind", "$(POD_IP)", "--directory", dir, "$(PORT)"},
+      8000);
   probe.period_seconds = 1;
   probe.failure_threshold = 1;
   p.spec.containers[0].readiness_probe = probe;

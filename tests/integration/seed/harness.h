@@ -40,7 +40,8 @@ struct CommandResult {
 
 // Runs a shell command line, bounded by `timeout` (the command is killed past it).
 inline CommandResult run(const std::string& command, std::chrono::seconds timeout = 60s) {
-  const std::string line = "timeout -s KILL " + std::to_string(timeout.count()) + " " + command + " 2>&1";
+  const std::string line =
+      "timeout -s KILL " + std::to_string(timeout.count()) + " " + command + " 2>&1";
   CommandResult r;
   FILE* p = ::popen(line.c_str(), "r");
   if (!p) return r;
@@ -66,10 +67,12 @@ inline bool eventually(const std::function<bool()>& condition, std::chrono::mill
 }
 
 // One HTTP/1.0 GET over a fresh TCP connection; returns the body ("" on any failure).
-inline std::string http_get(const std::string& ip, uint16_t port, std::chrono::milliseconds timeout = 3000ms) {
+inline std::string http_get(const std::string& ip, uint16_t port,
+                            std::chrono::milliseconds timeout = 3000ms) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return "";
-  timeval tv{static_cast<time_t>(timeout.count() / 1000), static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
+  timeval tv{static_cast<time_t>(timeout.count() / 1000),
+             static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   sockaddr_in addr{};
@@ -103,8 +106,8 @@ class Daemon {
   };
 
   explicit Daemon(Options o) : options_(std::move(o)) {
-    state_ = fs::temp_directory_path() / ("skiff-test-" + std::to_string(::getpid()) + "-" +
-                                          std::to_string(options_.api_port));
+    state_ = fs::temp_directory_path() /
+             ("skiff-test-" + std::to_string(::getpid()) + "-" + std::to_string(options_.api_port));
     fs::remove_all(state_);
     fs::create_directories(state_);
     log_ = state_ / "daemon.log";
@@ -121,16 +124,21 @@ class Daemon {
 
   // `skiff build` into this daemon's state directory.
   CommandResult build(const std::string& tag, const fs::path& dir) const {
-    return run(skiff_binary() + " build -t " + tag + " " + dir.string() + " --state-dir " + state_.string());
+    return run(skiff_binary() + " build -t " + tag + " " + dir.string() + " --state-dir " +
+               state_.string());
   }
 
   void start(std::vector<std::string> extra = {}) {
     std::vector<std::string> args{skiff_binary(), options_.files.empty() ? "daemon" : "up"};
-    for (const auto& f : options_.files) { args.push_back("-f"); args.push_back(f); }
-    args.insert(args.end(), {"--api-addr", server(), "--state-dir", state_.string(), "--node-address",
-                             options_.node_address, "--pod-cidr", options_.pod_cidr,
-                             "--restart-backoff", options_.backoff, "--proxy-workers", "2",
-                             "--dns-addr", options_.node_address + ":5353"});
+    for (const auto& f : options_.files) {
+      args.push_back("-f");
+      args.push_back(f);
+    }
+    args.insert(
+        args.end(),
+        {"--api-addr", server(), "--state-dir", state_.string(), "--node-address",
+         options_.node_address, "--pod-cidr", options_.pod_cidr, "--restart-backoff",
+         options_.backoff, "--proxy-workers", "2", "--dns-addr", options_.node_address + ":5353"});
     args.insert(args.end(), extra.begin(), extra.end());
     pid_ = ::fork();
     if (pid_ == 0) {

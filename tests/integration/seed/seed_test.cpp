@@ -1,12 +1,11 @@
 // The seed scenario end to end, through the real binary: build, up, curl, kill, delete, scale,
 // bad manifests, Ctrl-C. What is asserted is what a user would see.
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <map>
-#include <thread>
 #include <regex>
 #include <set>
+#include <thread>
 
 #include "tests/integration/seed/harness.h"
 
@@ -80,7 +79,8 @@ TEST_CASE("the seed example comes up with 4 Ready pods and answers on port 6000"
   d.start();
   REQUIRE(d.wait_ready(90000ms));
   INFO(d.log());
-  CHECK(d.log().find("service/flask-kubernetes-service is ready at http://127.0.0.81:6000") != std::string::npos);
+  CHECK(d.log().find("service/flask-kubernetes-service is ready at http://127.0.0.81:6000") !=
+        std::string::npos);
 
   auto table = d.skiff("get pods");
   INFO(table.output);
@@ -102,7 +102,9 @@ TEST_CASE("the seed example comes up with 4 Ready pods and answers on port 6000"
   CHECK(endpoint_count(d, "flask-kubernetes-service") == 4);
 
   // The Service has a name: the daemon's DNS answers it with the ClusterIP, as dig sees it.
-  auto dig = run("dig +short +time=2 +tries=1 -p 5353 @127.0.0.81 flask-kubernetes-service.default.svc.cluster.local A");
+  auto dig =
+      run("dig +short +time=2 +tries=1 -p 5353 @127.0.0.81 "
+          "flask-kubernetes-service.default.svc.cluster.local A");
   INFO(dig.output);
   CHECK(dig.output == cluster_ip + "\n");
 
@@ -123,7 +125,8 @@ TEST_CASE("the seed example comes up with 4 Ready pods and answers on port 6000"
   INFO(described.output);
   CHECK(std::regex_search(described.output, std::regex(R"(Status:\s+Running)")));
   CHECK(std::regex_search(described.output, std::regex("IP:\\s+" + pod_ip)));
-  CHECK(std::regex_search(described.output, std::regex(R"(Controlled By:\s+ReplicaSet/flask-kubernetes-)")));
+  CHECK(std::regex_search(described.output,
+                          std::regex(R"(Controlled By:\s+ReplicaSet/flask-kubernetes-)")));
 
   // Applying the same file again changes nothing.
   auto again = d.skiff("apply -f " + (source_dir() / "examples/hello/deployment.yaml").string());
@@ -135,7 +138,8 @@ TEST_CASE("the seed example comes up with 4 Ready pods and answers on port 6000"
   CHECK(d.stop() == 0);
 }
 
-TEST_CASE("40 connections are answered by 4 distinct pods, 10 each, kill -9, delete and scale heal") {
+TEST_CASE(
+    "40 connections are answered by 4 distinct pods, 10 each, kill -9, delete and scale heal") {
   Daemon d(whoami_options(18182, "127.0.0.82"));
   REQUIRE(d.build("whoami:test", kWhoami).exit_code == 0);
   d.start();
@@ -164,11 +168,14 @@ TEST_CASE("40 connections are answered by 4 distinct pods, 10 each, kill -9, del
     REQUIRE(victim_pid > 0);
     REQUIRE(::kill(victim_pid, SIGKILL) == 0);
 
-    REQUIRE(eventually([&] {
-      auto pod = d.get_json("pod " + victim);
-      return pod.is_object() && pod["status"]["containerStatuses"][0].value("restartCount", 0) == 1 &&
-             pod["status"]["containerStatuses"][0].value("ready", false);
-    }, 30000ms));
+    REQUIRE(eventually(
+        [&] {
+          auto pod = d.get_json("pod " + victim);
+          return pod.is_object() &&
+                 pod["status"]["containerStatuses"][0].value("restartCount", 0) == 1 &&
+                 pod["status"]["containerStatuses"][0].value("ready", false);
+        },
+        30000ms));
     REQUIRE(eventually([&] { return endpoint_count(d, "whoami") == 4; }, 10000ms));
     auto after = spread("127.0.0.82", 6000, 40);
     CHECK(after.size() == 4);
@@ -210,10 +217,12 @@ TEST_CASE("40 connections are answered by 4 distinct pods, 10 each, kill -9, del
     auto scaled = d.skiff("scale deployment/whoami --replicas 2");
     INFO(scaled.output);
     CHECK(scaled.output.find("deployment.apps/whoami scaled") != std::string::npos);
-    REQUIRE(eventually([&] {
-      auto pods = d.get_json("pods -l app=whoami");
-      return pods.is_object() && pods["items"].size() == 2 && endpoint_count(d, "whoami") == 2;
-    }, 30000ms));
+    REQUIRE(eventually(
+        [&] {
+          auto pods = d.get_json("pods -l app=whoami");
+          return pods.is_object() && pods["items"].size() == 2 && endpoint_count(d, "whoami") == 2;
+        },
+        30000ms));
     auto after = spread("127.0.0.82", 6000, 20);
     CHECK(after.size() == 2);
     CHECK(after.count("<no answer>") == 0);
@@ -239,8 +248,13 @@ TEST_CASE("the tutorial's original file is refused with line numbers and starts 
                d.state_dir().string());
   INFO(r.output);
   CHECK(r.exit_code == 1);
-  CHECK(r.output.find(file + ":4:9: metadata.name: Invalid value: \"flask-kubernetes -service\": a DNS-1035 label must consist of lower case alphanumeric characters or '-'") != std::string::npos);
-  CHECK(std::regex_search(r.output, std::regex("Warning: " + std::regex_replace(file, std::regex(R"([.])"), R"(\.)") + R"(:1[5-8]:\d+: spec\.selector: .*)")));
+  CHECK(r.output.find(file +
+                      ":4:9: metadata.name: Invalid value: \"flask-kubernetes -service\": a "
+                      "DNS-1035 label must consist of lower case alphanumeric characters or '-'") !=
+        std::string::npos);
+  CHECK(std::regex_search(
+      r.output, std::regex("Warning: " + std::regex_replace(file, std::regex(R"([.])"), R"(\.)") +
+                           R"(:1[5-8]:\d+: spec\.selector: .*)")));
   CHECK(r.output.find("nothing was started") != std::string::npos);
   CHECK_FALSE(fs::exists(d.state_dir() / "pods"));
   CHECK(http_get("127.0.0.1", 18183).empty());

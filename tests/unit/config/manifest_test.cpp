@@ -93,7 +93,8 @@ TEST_CASE("a wrong type names the field and its line", "[manifest]") {
   text.replace(text.find("replicas: 4"), 11, "replicas: four");
   LoadResult r = load_manifests(text, "f.yaml");
   REQUIRE(r.diagnostics.size() == 1);
-  CHECK(r.diagnostics[0].to_string() == "f.yaml:19:13: spec.replicas: expected integer, got string");
+  CHECK(r.diagnostics[0].to_string() ==
+        "f.yaml:19:13: spec.replicas: expected integer, got string");
   CHECK(r.objects.empty());
 }
 
