@@ -220,19 +220,23 @@ void describe_state(Text& t, const std::string& title, const config::ContainerSt
   }
 }
 
+// What the spec says of a container: image, ports, command and args.
+void describe_container_spec(Text& t, const config::Container& c) {
+  t.field("Image", c.image, 4);
+  std::vector<std::string> ports;
+  for (const auto& p : c.ports) ports.push_back(fmt::format("{}/{}", p.container_port, p.protocol));
+  t.field("Port", ports.empty() ? "<none>" : join(ports, ", "), 4);
+  if (!c.command.empty()) t.field("Command", join(c.command, " "), 4);
+  if (!c.args.empty()) t.field("Args", join(c.args, " "), 4);
+}
+
 void describe_pod_template(Text& t, const config::PodTemplateSpec& tpl) {
   t.line("Pod Template:");
   t.field("Labels", or_none(config::labels_to_string(tpl.metadata.labels)), 2);
   t.line("  Containers:");
   for (const auto& c : tpl.spec.containers) {
     t.line("   " + c.name + ":");
-    t.field("Image", c.image, 4);
-    std::vector<std::string> ports;
-    for (const auto& p : c.ports)
-      ports.push_back(fmt::format("{}/{}", p.container_port, p.protocol));
-    t.field("Port", ports.empty() ? "<none>" : join(ports, ", "), 4);
-    if (!c.command.empty()) t.field("Command", join(c.command, " "), 4);
-    if (!c.args.empty()) t.field("Args", join(c.args, " "), 4);
+    describe_container_spec(t, c);
   }
 }
 
@@ -261,13 +265,7 @@ std::string describe_pod(const config::Pod& pod, std::time_t) {
       if (cs.name == c.name) st = &cs;
     }
     if (st && !st->container_id.empty()) t.field("Container ID", st->container_id, 4);
-    t.field("Image", c.image, 4);
-    std::vector<std::string> ports;
-    for (const auto& p : c.ports)
-      ports.push_back(fmt::format("{}/{}", p.container_port, p.protocol));
-    t.field("Port", ports.empty() ? "<none>" : join(ports, ", "), 4);
-    if (!c.command.empty()) t.field("Command", join(c.command, " "), 4);
-    if (!c.args.empty()) t.field("Args", join(c.args, " "), 4);
+    describe_container_spec(t, c);
     if (st) {
       describe_state(t, "State", st->state);
       if (st->last_state.terminated || st->last_state.waiting || st->last_state.running) {

@@ -109,15 +109,22 @@ Result<ObjectPtr> Store::create(Object object) {
   return commit(kind, std::move(key), std::move(object), nullptr);
 }
 
-Result<ObjectPtr> Store::update(Object object) {
-  Kind kind = config::kind_of(object);
+Result<ObjectPtr> Store::stored_for(const Object& object) const {
+  const Kind kind = config::kind_of(object);
   const auto& m = config::meta(object);
-  std::string ns = m.namespace_.empty() ? "default" : m.namespace_;
-  Key key{ns, m.name};
-  auto& objects = objects_[static_cast<size_t>(kind)];
-  auto it = objects.find(key);
-  if (it == objects.end()) return ApiError::not_found(described(kind, m.name));
-  const ObjectPtr& stored = it->second;
+  if (auto stored = get(kind, m.namespace_.empty() ? "default" : m.namespace_, m.name)) {
+    return stored;
+  }
+  return ApiError::not_found(described(kind, m.name));
+}
+
+Result<ObjectPtr> Store::update(Object object) {
+  auto found = stored_for(object);
+  if (!found) return found;
+  const ObjectPtr stored = *found;
+  const Kind kind = config::kind_of(object);
+  const auto& m = config::meta(object);
+  Key key{config::meta(*stored).namespace_, m.name};
   if (m.resource_version != 0 && m.resource_version != config::meta(*stored).resource_version) {
     return ApiError::conflict(fmt::format(
         "Operation cannot be fulfilled on {}: the object has been modified; please apply your "
@@ -131,14 +138,11 @@ Result<ObjectPtr> Store::update(Object object) {
 }
 
 Result<ObjectPtr> Store::update_status(const Object& object) {
-  Kind kind = config::kind_of(object);
-  const auto& m = config::meta(object);
-  std::string ns = m.namespace_.empty() ? "default" : m.namespace_;
-  Key key{ns, m.name};
-  auto& objects = objects_[static_cast<size_t>(kind)];
-  auto it = objects.find(key);
-  if (it == objects.end()) return ApiError::not_found(described(kind, m.name));
-  const ObjectPtr& stored = it->second;
+  auto found = stored_for(object);
+  if (!found) return found;
+  const ObjectPtr stored = *found;
+  const Kind kind = config::kind_of(object);
+  Key key{config::meta(*stored).namespace_, config::meta(*stored).name};
   Object next = *stored;
   std::visit(
       [&](auto& n) {

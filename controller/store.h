@@ -71,6 +71,8 @@ class Store {
 
  private:
   using Key = std::pair<std::string, std::string>;  // namespace, name
+  // The stored object with the same kind, namespace and name, or NotFound.
+  Result<ObjectPtr> stored_for(const Object& object) const;
   Result<ObjectPtr> commit(Kind kind, Key key, Object next, ObjectPtr previous);
   void notify(Kind kind, const WatchEvent& event);
 
