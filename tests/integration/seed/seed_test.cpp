@@ -282,3 +282,39 @@ TEST_CASE("a second daemon on the same API port is a clear error") {
   CHECK(first.running());
   CHECK(first.stop() == 0);
 }
+
+TEST_CASE("images run their Dockerfile's shell-form CMD with its ENV, overrides and pull policy") {
+  Daemon::Options o;
+  o.files = {(source_dir() / "tests/integration/seed/shellform/pods.yaml").string()};
+  o.api_port = 18186;
+  o.node_address = "127.0.0.86";
+  o.pod_cidr = "127.245.86.0/24";
+  Daemon d(o);
+  const fs::path image_dir = source_dir() / "tests/integration/seed/shellform";
+  REQUIRE(d.build("shellform:test", image_dir).exit_code == 0);
+  d.start();
+  INFO(d.log());
+
+  // No command: the Dockerfile's CMD (shell form) runs in the image folder, with the
+  // Dockerfile's ENV and the pod spec's env.
+  REQUIRE(eventually(
+      [&] { return d.skiff("logs shell-form").output.find("hello") != std::string::npos; },
+      20000ms));
+  CHECK(d.skiff("logs shell-form").output ==
+        "hello from shell-form in " + image_dir.string() + " extra=from-the-pod-spec\n");
+  // command and args override it, with $(VAR) expanded from the container's environment.
+  REQUIRE(eventually([&] { return !d.skiff("logs overridden").output.empty(); }, 20000ms));
+  CHECK(d.skiff("logs overridden").output == "hello overridden by overridden\n");
+  // An image never built, under imagePullPolicy Never: ErrImageNeverPull, as kubelet says.
+  REQUIRE(eventually(
+      [&] {
+        return d.skiff("get pods never-built").output.find("ErrImageNeverPull") !=
+               std::string::npos;
+      },
+      20000ms));
+  auto described = d.skiff("describe pod never-built");
+  CHECK(described.output.find(
+            "Container image \"never-built:v1\" is not present with pull policy of Never") !=
+        std::string::npos);
+  CHECK(d.stop() == 0);
+}
