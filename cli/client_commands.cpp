@@ -189,10 +189,12 @@ int cmd_get(const ClientOptions& c, const std::string& kinds_text,
   for (size_t ki = 0; ki < kinds.size(); ++ki) {
     const Kind kind = kinds[ki];
     json items = json::array();
+    std::string list_version = "0";  // where a watch picks up: after what was printed
     if (names.empty()) {
       auto list = client.get(list_path(c, kind, selector));
       if (!list) return fail(list.error());
       items = (*list)["items"];
+      list_version = (*list)["metadata"].value("resourceVersion", "0");
     } else {
       for (const auto& name : names) {
         auto item = client.get(item_path(kind, c.ns, name));
@@ -200,6 +202,7 @@ int cmd_get(const ClientOptions& c, const std::string& kinds_text,
           rc = fail(item.error());
           continue;
         }
+        if (items.empty()) list_version = (*item)["metadata"].value("resourceVersion", "0");
         items.push_back(*item);
       }
     }
@@ -229,7 +232,7 @@ int cmd_get(const ClientOptions& c, const std::string& kinds_text,
     if (watch) {
       auto watched =
           client.watch(list_path(c, kind, selector) + (selector.empty() ? "?" : "&") +
-                           "watch=true&resourceVersion=" + std::to_string(1),
+                           "watch=true&resourceVersion=" + list_version,
                        [&](const json& event) {
                          auto obj = config::object_from_json(kind, event["object"]);
                          if (!obj) return true;

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -159,6 +160,9 @@ std::filesystem::path default_state_dir() {
 }
 
 int run_daemon(const DaemonOptions& options, std::vector<config::Object> apply) {
+  // A closed stdout (`skiff up | head`) or a peer gone mid-write must be an error code, not a
+  // signal that kills the daemon and strands its pods.
+  ::signal(SIGPIPE, SIG_IGN);
   auto lock = StateLock::acquire(options.state_dir);
   if (!lock) {
     spdlog::error("{}", lock.error().message);
