@@ -77,6 +77,7 @@ void print_diagnostics(const skiff::config::LoadResult& r) {
 int main(int argc, char** argv) {
   CLI::App app{"skiff: Kubernetes Services and Deployments on one machine"};
   app.require_subcommand(1);
+  app.fallthrough();  // global flags (--log-level) may follow the subcommand too
   app.set_version_flag("--version", std::string("skiff ") + skiff::cli::kVersion);
 
   ClientOptions client;

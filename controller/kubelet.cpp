@@ -138,6 +138,12 @@ class Kubelet::Impl {
         if (*alive) on_table();
       });
     });
+    table_.watch_programmed([this, alive = alive_] {
+      if (!*alive) return;
+      asio::post(io_, [this, alive] {
+        if (*alive) on_table();
+      });
+    });
     for (const auto& obj : store_.list(Kind::kPod)) {
       asio::post(io_, [this, alive = alive_, obj] {
         if (*alive) on_watch(WatchEvent{WatchEvent::Type::kAdded, obj, nullptr});
@@ -221,9 +227,16 @@ class Kubelet::Impl {
     }
   }
 
+  // Whether new connections may still reach ip: the latest snapshot routes to it, or a data
+  // plane has not yet programmed that snapshot.
+  bool still_served(const std::string& ip) const {
+    const auto current = table_.current();
+    return routed(current, ip) || table_.programmed_version() < current->version;
+  }
+
   void on_table() {
     for (auto& [uid, w] : workers_) {
-      if (w->terminating && !w->stopping && !routed(table_.current(), w->pod_ip)) {
+      if (w->terminating && !w->stopping && !still_served(w->pod_ip)) {
         stop_containers(*w);
       }
     }
@@ -555,7 +568,7 @@ class Kubelet::Impl {
     for (auto& c : w.containers) quiesce(*c);
     spdlog::info("kubelet: pod {} terminating (grace {}s)", pod_ref(w), grace_of(w));
     publish(w);  // not Ready: the endpoints drop the pod, the table stops routing to it
-    if (!routed(table_.current(), w.pod_ip)) return stop_containers(w);
+    if (!still_served(w.pod_ip)) return stop_containers(w);
     w.unpublish_timer = std::make_unique<asio::steady_timer>(io_, options_.unpublish_wait_max);
     w.unpublish_timer->async_wait(
         [this, alive = alive_, uid = w.uid](const boost::system::error_code& ec) {

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -72,10 +73,27 @@ class ServiceTableSource {
   // Subscribing does not change the snapshot, so readers holding a const source may subscribe.
   void subscribe(std::function<void(const ServiceTablePtr&)> subscriber) const;
 
+  // Published is not yet programmed: a data plane (the proxy) applies a snapshot on its own
+  // threads a little later. A programmer registers, reports the version it serves from any
+  // thread, and unregisters when it stops. programmed_version() is the oldest version any
+  // registered programmer still serves (the current version when none is registered), so
+  // "no traffic reaches this pod any more" is: not routed by current(), and
+  // programmed_version() >= current()->version. Watchers hear of each report on the
+  // reporting thread and must post.
+  int add_programmer() const;
+  void report_programmed(int programmer, uint64_t version) const;
+  void remove_programmer(int programmer) const;
+  uint64_t programmed_version() const;
+  void watch_programmed(std::function<void()> watcher) const;
+
  private:
   std::atomic<ServiceTablePtr> current_;
   mutable std::mutex subscribers_mutex_;  // guards subscribers_ (subscribe may race a publish)
   mutable std::vector<std::function<void(const ServiceTablePtr&)>> subscribers_;
+  mutable std::mutex programmed_mutex_;         // guards the three members below
+  mutable std::map<int, uint64_t> programmed_;  // programmer id -> version it serves
+  mutable int next_programmer_ = 1;
+  mutable std::vector<std::function<void()>> programmed_watchers_;
 };
 
 }  // namespace skiff::controller

@@ -18,6 +18,7 @@ ApplyStatus::ApplyStatus(int workers) : workers_(static_cast<std::size_t>(std::m
 
 void ApplyStatus::report(int worker, uint64_t version, std::vector<std::string> listening,
                          std::vector<std::string> errors) {
+  uint64_t announce = 0;
   {
     std::lock_guard lock(mutex_);
     auto& state = workers_.at(static_cast<std::size_t>(worker));
@@ -25,8 +26,12 @@ void ApplyStatus::report(int worker, uint64_t version, std::vector<std::string> 
     state.version = version;
     state.listening = std::move(listening);
     state.errors = std::move(errors);
+    uint64_t oldest = UINT64_MAX;
+    for (const auto& w : workers_) oldest = std::min(oldest, w.reported ? w.version : 0);
+    if (oldest > announced_) announce = announced_ = oldest;
   }
   changed_.notify_all();
+  if (announce && listener_) listener_(announce);
 }
 
 std::vector<std::string> ApplyStatus::errors() const {
@@ -41,6 +46,13 @@ std::vector<std::string> ApplyStatus::listening() const {
   std::lock_guard lock(mutex_);
   for (const auto& w : workers_) all.insert(all.end(), w.listening.begin(), w.listening.end());
   return sorted_unique(std::move(all));
+}
+
+uint64_t ApplyStatus::applied_version() const {
+  std::lock_guard lock(mutex_);
+  uint64_t oldest = UINT64_MAX;
+  for (const auto& w : workers_) oldest = std::min(oldest, w.reported ? w.version : 0);
+  return oldest;
 }
 
 bool ApplyStatus::all_applied_locked(uint64_t version) const {

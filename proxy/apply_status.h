@@ -6,6 +6,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -16,6 +17,10 @@ class ApplyStatus {
  public:
   explicit ApplyStatus(int workers);
 
+  // Called (on a worker thread) each time the version every worker serves grows. Set it
+  // before the workers start.
+  void on_applied(std::function<void(uint64_t)> listener) { listener_ = std::move(listener); }
+
   // Worker `worker` now serves snapshot `version` with these listeners and errors.
   void report(int worker, uint64_t version, std::vector<std::string> listening,
               std::vector<std::string> errors);
@@ -23,6 +28,9 @@ class ApplyStatus {
   // Sorted, without duplicates, over all workers.
   std::vector<std::string> errors() const;
   std::vector<std::string> listening() const;
+
+  // The version every worker serves (0 until all have reported).
+  uint64_t applied_version() const;
 
   // True once every worker has reported a version >= version; false after timeout.
   bool wait_applied(uint64_t version, std::chrono::milliseconds timeout) const;
@@ -38,6 +46,8 @@ class ApplyStatus {
 
   mutable std::mutex mutex_;  // guards workers_
   mutable std::condition_variable changed_;
+  std::function<void(uint64_t)> listener_;
+  uint64_t announced_ = 0;  // the last version given to listener_; guarded by mutex_
   std::vector<WorkerState> workers_;
 };
 

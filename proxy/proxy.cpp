@@ -30,6 +30,7 @@ struct Proxy::Impl {
   ProxyOptions options;
   BalancerRegistry balancers;
   ApplyStatus status;
+  int programmer = 0;  // our id with the source as a data plane that programs snapshots
   std::vector<std::unique_ptr<Worker>> workers;
   std::shared_ptr<Inbox> inbox = std::make_shared<Inbox>();
   std::mutex lifecycle_mutex;  // guards started and stopped
@@ -46,6 +47,11 @@ void Proxy::start() {
   std::lock_guard lifecycle(impl_->lifecycle_mutex);
   if (impl_->started) return;
   impl_->started = true;
+  // The kubelet stops a terminating pod only once every worker serves a snapshot without it.
+  impl_->programmer = impl_->source.add_programmer();
+  impl_->status.on_applied([source = &impl_->source, id = impl_->programmer](uint64_t version) {
+    source->report_programmed(id, version);
+  });
   for (int i = 0; i < impl_->options.workers; ++i) {
     impl_->workers.push_back(
         std::make_unique<Worker>(i, impl_->options, impl_->balancers, impl_->status));
@@ -76,6 +82,7 @@ void Proxy::stop() {
   }
   for (auto& worker : impl_->workers) worker->stop();
   for (auto& worker : impl_->workers) worker->join();
+  impl_->source.remove_programmer(impl_->programmer);
 }
 
 std::vector<std::string> Proxy::errors() const { return impl_->status.errors(); }

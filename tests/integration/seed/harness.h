@@ -138,7 +138,10 @@ class Daemon {
         args.end(),
         {"--api-addr", server(), "--state-dir", state_.string(), "--node-address",
          options_.node_address, "--pod-cidr", options_.pod_cidr, "--restart-backoff",
-         options_.backoff, "--proxy-workers", "2", "--dns-addr", options_.node_address + ":5353"});
+         options_.backoff, "--proxy-workers", "2", "--dns-addr", options_.node_address + ":5353",
+         // ClusterIPs of its own: two daemons allocate the same first addresses from one
+         // range, and SO_REUSEPORT listeners of one user share a port without an error.
+         "--service-cidr", "127.100." + std::to_string(options_.api_port % 250) + ".0/24"});
     args.insert(args.end(), extra.begin(), extra.end());
     pid_ = ::fork();
     if (pid_ == 0) {

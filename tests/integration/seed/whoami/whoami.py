@@ -1,7 +1,9 @@
 """A test app that names its pod: answers every HTTP request with its pod name and pid."""
 import http.server
 import os
+import signal
 import socketserver
+import threading
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -18,10 +20,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
+    daemon_threads = False  # requests in flight finish before the process exits
+    block_on_close = True
     allow_reuse_address = True
 
 
 if __name__ == "__main__":
-    Server((os.environ.get("POD_IP", "0.0.0.0"), int(os.environ.get("PORT", "8080"))),
-           Handler).serve_forever()
+    server = Server((os.environ.get("POD_IP", "0.0.0.0"), int(os.environ.get("PORT", "8080"))),
+                    Handler)
+    # A well-behaved pod: on SIGTERM stop accepting, finish what is in flight, then exit.
+    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
+    server.serve_forever()
+    server.server_close()
