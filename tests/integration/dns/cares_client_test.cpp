@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "dns/responder.h"
+#include "web_service.h"
 
-using skiff::controller::ServicePortView;
 using skiff::controller::ServiceTable;
 using skiff::controller::ServiceTableSource;
 using skiff::controller::ServiceView;
@@ -27,20 +27,7 @@ constexpr int kClassIn = 1;
 constexpr int kTypeA = 1;
 constexpr int kTypeSrv = 33;
 
-ServiceView web() {
-  ServiceView s;
-  s.ns = "default";
-  s.name = "web";
-  s.type = "ClusterIP";
-  s.cluster_ip = "127.96.0.10";
-  ServicePortView http;
-  http.name = "http";
-  http.port = 80;
-  http.endpoints = {{"127.244.0.1", 8080, "web-a", ""}};
-  s.ports.push_back(http);
-  s.ready_addresses = {{"127.244.0.1", "", "web-a"}};
-  return s;
-}
+ServiceView web() { return skiff::test::web_service(); }
 
 // What one ares_query call delivered to its callback.
 struct Reply {

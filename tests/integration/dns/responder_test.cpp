@@ -17,6 +17,8 @@
 #include <thread>
 #include <vector>
 
+#include "web_service.h"
+
 using skiff::controller::AddressView;
 using skiff::controller::EndpointView;
 using skiff::controller::ServicePortView;
@@ -28,20 +30,7 @@ using skiff::dns::ResponderOptions;
 
 namespace {
 
-ServiceView web(std::string cluster_ip) {
-  ServiceView s;
-  s.ns = "default";
-  s.name = "web";
-  s.type = "ClusterIP";
-  s.cluster_ip = std::move(cluster_ip);
-  ServicePortView http;
-  http.name = "http";
-  http.port = 80;
-  http.endpoints = {{"127.244.0.1", 8080, "web-a", ""}};
-  s.ports.push_back(http);
-  s.ready_addresses = {{"127.244.0.1", "", "web-a"}};
-  return s;
-}
+ServiceView web(std::string cluster_ip) { return skiff::test::web_service(std::move(cluster_ip)); }
 
 // A headless service with `n` ready endpoints 127.244.1.0 .. 127.244.1.(n-1).
 ServiceView headless(int n) {
