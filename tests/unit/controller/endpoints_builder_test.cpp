@@ -8,16 +8,7 @@ using namespace skiff;
 using namespace skiff::controller;
 using skiff::controller::testing::make_pod;
 using skiff::controller::testing::make_service;
-
-namespace {
-
-std::vector<const config::Pod*> ptrs(const std::vector<config::Pod>& pods) {
-  std::vector<const config::Pod*> out;
-  for (const auto& p : pods) out.push_back(&p);
-  return out;
-}
-
-}  // namespace
+using skiff::controller::testing::ptrs;
 
 TEST_CASE("ready pods are addresses, others notReadyAddresses, with targetRef") {
   auto svc = make_service("web", {{"app", "web"}});

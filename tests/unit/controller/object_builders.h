@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "config/objects.h"
 
@@ -52,6 +53,13 @@ inline config::Deployment make_deployment(const std::string& name, int replicas,
   c.ports.push_back(config::ContainerPort{"http", 5000, "TCP", 0});
   d.spec.template_.spec.containers.push_back(c);
   return d;
+}
+
+// The pods as the pointer list the pure planners take.
+inline std::vector<const config::Pod*> ptrs(const std::vector<config::Pod>& pods) {
+  std::vector<const config::Pod*> out;
+  for (const auto& p : pods) out.push_back(&p);
+  return out;
 }
 
 }  // namespace skiff::controller::testing

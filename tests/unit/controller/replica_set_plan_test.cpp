@@ -7,16 +7,7 @@
 using namespace skiff;
 using namespace skiff::controller;
 using skiff::controller::testing::make_pod;
-
-namespace {
-
-std::vector<const config::Pod*> ptrs(const std::vector<config::Pod>& pods) {
-  std::vector<const config::Pod*> out;
-  for (const auto& p : pods) out.push_back(&p);
-  return out;
-}
-
-}  // namespace
+using skiff::controller::testing::ptrs;
 
 TEST_CASE("scale up creates the missing pods, nothing to delete") {
   std::vector<config::Pod> pods{make_pod("a", {}, "127.244.0.2", true)};
