@@ -174,6 +174,10 @@ int run_daemon(const DaemonOptions& options, std::vector<config::Object> apply) 
     return 1;
   }
 
+  // Every subsystem registers its families here; GET /metrics renders them all.
+  metrics::Registry registry;
+  metrics::register_process_metrics(registry, kVersion);
+
   asio::io_context io;  // the controller loop: store, reconcilers, kubelet, API
   controller::Store store;
   controller::ServiceTableSource table;
@@ -202,8 +206,6 @@ int run_daemon(const DaemonOptions& options, std::vector<config::Object> apply) 
                                 auto errors = proxy.errors();
                                 return errors.empty() ? std::string() : errors.front();
                               }});
-  metrics::Registry registry;
-  metrics::register_process_metrics(registry, kVersion);
   server.set_metrics_source([&registry] { return metrics::render(registry); });
   auto bound = server.start();
   if (!bound) {

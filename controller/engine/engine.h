@@ -70,6 +70,21 @@ struct ContainerEvent {
   std::string time;  // RFC 3339
 };
 
+// A container an earlier daemon started that still runs. The engine has taken it back (it
+// watches its exit and holds its sandbox and address), so the kubelet adopts it rather than
+// starting it anew, or stops it when no pod wants it any more.
+struct RecoveredContainer {
+  std::string container_id;
+  std::string sandbox_id;
+  std::string pod_ip;
+  std::string pod_uid;
+  std::string pod_name;
+  std::string pod_namespace;
+  std::string container_name;
+  int restart_count = 0;
+  std::string started_at;  // RFC 3339
+};
+
 struct ExecResult {
   int exit_code = -1;  // -1: could not run or timed out
   std::string output;  // stdout and stderr, truncated
@@ -102,6 +117,10 @@ class Engine {
   // The container's output (stdout and stderr); previous: the run before the last restart.
   virtual Result<std::string> logs(const std::string& pod_uid, const std::string& container_name,
                                    bool previous) = 0;
+  // Finds the containers an earlier daemon left running (process engine: its records in the
+  // state dir, checked by pid and process start time, never pid alone; docker: containers with
+  // skiff's labels) and takes them back. Called once, before the first start_container.
+  virtual void recover(Done<std::vector<RecoveredContainer>> done) = 0;
   // Kills every container at once (SIGKILL) and waits for them; for daemon exit paths that
   // cannot wait for graceful stops.
   virtual void kill_all() = 0;

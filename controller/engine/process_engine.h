@@ -47,6 +47,7 @@ class ProcessEngine : public Engine {
             std::chrono::milliseconds timeout, std::function<void(ExecResult)> done) override;
   Result<std::string> logs(const std::string& pod_uid, const std::string& container_name,
                            bool previous) override;
+  void recover(Done<std::vector<RecoveredContainer>> done) override;
   void kill_all() override;
 
   ImageStore& images() { return images_; }
