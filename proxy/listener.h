@@ -18,9 +18,9 @@ class Listener {
   virtual boost::system::error_code open(const boost::asio::ip::address& address,
                                          uint16_t port) = 0;
   // New connections (flows) use this route; established ones keep the route they started with.
-  virtual void set_route(Route route) = 0;
+  virtual void set_route(RoutePtr route) = 0;
   virtual void start() = 0;
-  // Stops accepting. TCP sessions live on until they end or the worker stops; UDP flows end.
+  // Stops accepting. TCP sessions are the worker's to close; UDP flows end with the listener.
   virtual void close() = 0;
 };
 

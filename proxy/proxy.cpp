@@ -4,7 +4,8 @@
 #include <mutex>
 
 #include "proxy/apply_status.h"
-#include "proxy/balancer_registry.h"
+#include "proxy/proxy_metrics.h"
+#include "proxy/route_table.h"
 #include "proxy/worker.h"
 
 namespace skiff::proxy {
@@ -22,13 +23,30 @@ struct Inbox {
 
 struct Proxy::Impl {
   Impl(const controller::ServiceTableSource& source, ProxyOptions options)
-      : source(source), options(std::move(options)), status(std::max(this->options.workers, 1)) {
+      : source(source),
+        options(std::move(options)),
+        metrics(this->options.metrics),
+        compiler(defaults(this->options), this->options.node_address, metrics,
+                 this->options.probe_ports),
+        status(std::max(this->options.workers, 1)) {
     this->options.workers = std::max(this->options.workers, 1);
+  }
+
+  static ServiceSettings defaults(const ProxyOptions& o) {
+    ServiceSettings s;
+    s.connect_timeout = o.connect_timeout;
+    s.idle_timeout = o.idle_timeout;
+    s.udp_idle_timeout = o.udp_idle_timeout;
+    s.drain_timeout = o.drain_timeout;
+    s.max_connection_age = o.max_connection_age;
+    s.max_connections = o.max_connections;
+    return s;
   }
 
   const controller::ServiceTableSource& source;
   ProxyOptions options;
-  BalancerRegistry balancers;
+  ProxyMetrics metrics;
+  RouteCompiler compiler;
   ApplyStatus status;
   int programmer = 0;  // our id with the source as a data plane that programs snapshots
   std::vector<std::unique_ptr<Worker>> workers;
@@ -53,8 +71,8 @@ void Proxy::start() {
     source->report_programmed(id, version);
   });
   for (int i = 0; i < impl_->options.workers; ++i) {
-    impl_->workers.push_back(
-        std::make_unique<Worker>(i, impl_->options, impl_->balancers, impl_->status));
+    impl_->workers.push_back(std::make_unique<Worker>(i, impl_->options, impl_->compiler,
+                                                      impl_->metrics, impl_->status));
   }
   for (auto& worker : impl_->workers) worker->start();
   {

@@ -1,9 +1,11 @@
 // Proxy: the Service data plane. Listens on every address the ServiceTable snapshot asks for and
 // relays each new TCP connection (UDP client flow) to one ready endpoint of its Service port,
-// round-robin.
+// chosen by the Service's balancer (round-robin unless an annotation or sessionAffinity asks
+// otherwise).
 //
 // Threads: `workers` io_context threads, each with its own SO_REUSEPORT acceptor per listener and
-// its own sessions; they share only the snapshot and one balancer per Service port.
+// its own sessions; they share only the compiled snapshot, and per Service port its balancer,
+// endpoint states and counters (atomics).
 #pragma once
 
 #include <chrono>
@@ -13,14 +15,25 @@
 #include <vector>
 
 #include "controller/service_table.h"
+#include "metrics/registry.h"
 
 namespace skiff::proxy {
 
 struct ProxyOptions {
-  int workers = 1;                                    // io_context threads (values < 1 mean 1)
-  std::string node_address = "127.0.0.1";             // LoadBalancer and NodePort listen here
-  std::chrono::milliseconds connect_timeout{5000};    // per endpoint try
+  int workers = 1;                         // io_context threads (values < 1 mean 1)
+  std::string node_address = "127.0.0.1";  // LoadBalancer and NodePort listen here
+  // Daemon-wide defaults; each Service may override them with proxy.skiff.io/ annotations
+  // (see annotations.h).
+  std::chrono::milliseconds connect_timeout{5000};                // per endpoint try
+  std::chrono::milliseconds idle_timeout{std::chrono::hours(1)};  // TCP, no bytes either way
   std::chrono::milliseconds udp_idle_timeout{30000};  // a UDP flow ends after this silence
+  std::chrono::milliseconds drain_timeout{std::chrono::minutes(5)};  // after the endpoint left
+  std::chrono::milliseconds max_connection_age{0};                   // 0: unlimited
+  int64_t max_connections = 100000;                                  // per Service, all ports
+  // Bind a probe socket without SO_REUSEPORT before first listening on an address:port, so
+  // that another process (a second skiff) holding it is reported instead of silently shared.
+  bool probe_ports = true;
+  metrics::Registry* metrics = nullptr;  // nullptr: no metrics exported
 };
 
 class Proxy {

@@ -3,10 +3,17 @@
 namespace skiff::proxy {
 
 std::optional<std::size_t> RoundRobin::pick(const PickContext& context) {
-  if (context.endpoint_count == 0) return std::nullopt;
+  const std::size_t n = context.endpoints.size();
+  if (n == 0) return std::nullopt;
   // Relaxed is enough: only the uniqueness of each ticket matters, not ordering with other data.
   const uint64_t ticket = next_.fetch_add(1, std::memory_order_relaxed);
-  return static_cast<std::size_t>(ticket % context.endpoint_count);
+  for (bool panic : {false, true}) {
+    for (std::size_t k = 0; k < n; ++k) {
+      const std::size_t i = static_cast<std::size_t>((ticket + k) % n);
+      if (candidate(context, i, panic)) return i;
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace skiff::proxy

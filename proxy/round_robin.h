@@ -11,8 +11,9 @@ namespace skiff::proxy {
 
 class RoundRobin final : public Balancer {
  public:
-  // A picked index is counter % endpoint_count; an empty list picks nothing and does not advance
-  // the counter, so a Service that briefly has no endpoints keeps its rotation.
+  // Ticket t picks t % n, or the next candidate after it when that one is excluded or ejected.
+  // An empty list picks nothing and does not advance the counter, so a Service that briefly
+  // has no endpoints keeps its rotation.
   std::optional<std::size_t> pick(const PickContext& context) override;
 
  private:

@@ -1,8 +1,13 @@
 #include "proxy/tcp_listener.h"
 
+#include <netinet/in.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
-#include <chrono>
+#include <boost/asio/post.hpp>
+#include <cerrno>
+#include <cstring>
 
 #include "proxy/reuse_port.h"
 #include "proxy/tcp_session.h"
@@ -15,12 +20,29 @@ using boost::system::error_code;
 
 namespace {
 
-constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(50);
+void reset_and_close(int fd) {
+  linger reset{1, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+  ::close(fd);
+}
+
+ClientKey client_key(const sockaddr_storage& peer) {
+  ClientKey key{};
+  if (peer.ss_family == AF_INET6) {
+    const auto* a = reinterpret_cast<const sockaddr_in6*>(&peer);
+    std::memcpy(key.data(), &a->sin6_addr, 16);
+  } else if (peer.ss_family == AF_INET) {
+    const auto* a = reinterpret_cast<const sockaddr_in*>(&peer);
+    key[10] = key[11] = 0xff;  // ::ffff:a.b.c.d
+    std::memcpy(key.data() + 12, &a->sin_addr, 4);
+  }
+  return key;
+}
 
 }  // namespace
 
-TcpListener::TcpListener(asio::io_context& io, SessionSet& sessions)
-    : acceptor_(io), retry_timer_(io), sessions_(sessions) {}
+TcpListener::TcpListener(WorkerContext& context)
+    : context_(context), acceptor_(context.io), pause_timer_(context.io) {}
 
 error_code TcpListener::open(const asio::ip::address& address, uint16_t port) {
   const tcp::endpoint endpoint(address, port);
@@ -28,8 +50,11 @@ error_code TcpListener::open(const asio::ip::address& address, uint16_t port) {
   acceptor_.open(endpoint.protocol(), ec);
   if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
   if (!ec) acceptor_.set_option(ReusePort(true), ec);
+  // Accepted sockets inherit TCP_NODELAY from the listener: no setsockopt per connection.
+  if (!ec) acceptor_.set_option(tcp::no_delay(true), ec);
   if (!ec) acceptor_.bind(endpoint, ec);
   if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (!ec) acceptor_.non_blocking(true, ec);
   if (ec) {
     error_code ignored;
     acceptor_.close(ignored);
@@ -37,43 +62,80 @@ error_code TcpListener::open(const asio::ip::address& address, uint16_t port) {
   return ec;
 }
 
-void TcpListener::start() { accept(); }
+void TcpListener::start() { accept_ready(); }
 
 void TcpListener::close() {
   error_code ignored;
-  retry_timer_.cancel();
+  pause_timer_.cancel();
   acceptor_.close(ignored);
 }
 
-void TcpListener::accept() {
-  acceptor_.async_accept([self = shared_from_this()](const error_code& ec, tcp::socket socket) {
-    self->on_accept(ec, std::move(socket));
+void TcpListener::wait() {
+  acceptor_.async_wait(tcp::acceptor::wait_read, [self = shared_from_this()](const error_code& ec) {
+    if (!ec && self->acceptor_.is_open()) self->accept_ready();
   });
 }
 
-void TcpListener::on_accept(const error_code& ec, tcp::socket socket) {
-  if (!acceptor_.is_open() || ec == asio::error::operation_aborted) return;
-  if (ec) {
-    // Out of descriptors or memory: accepting again at once would spin, so wait a little.
-    spdlog::warn("{}: accept: {}", route_.owner, ec.message());
-    retry_timer_.expires_after(kAcceptRetryDelay);
-    retry_timer_.async_wait([self = shared_from_this()](const error_code& timer_ec) {
-      if (!timer_ec && self->acceptor_.is_open()) self->accept();
-    });
+void TcpListener::pause() {
+  pause_timer_.expires_after(kPause);
+  pause_timer_.async_wait([self = shared_from_this()](const error_code& ec) {
+    if (!ec && self->acceptor_.is_open()) self->accept_ready();
+  });
+}
+
+void TcpListener::accept_ready() {
+  const int listen_fd = acceptor_.native_handle();
+  for (int i = 0; i < kAcceptBatch; ++i) {
+    sockaddr_storage peer{};
+    socklen_t length = sizeof peer;
+    const int fd = ::accept4(listen_fd, reinterpret_cast<sockaddr*>(&peer), &length,
+                             SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd >= 0) {
+      if (paused_) {
+        paused_ = false;
+        spdlog::info("{}: accepting again", route_ ? route_->owner : "proxy");
+      }
+      dispatch(fd, peer);
+      continue;
+    }
+    const int error = errno;
+    if (error == EAGAIN || error == EWOULDBLOCK) {
+      wait();  // edge-triggered: wait only once accept has said the queue is empty
+      return;
+    }
+    if (error == EINTR || error == ECONNABORTED || error == EPROTO || error == EPERM) continue;
+    const bool exhausted =
+        error == EMFILE || error == ENFILE || error == ENOBUFS || error == ENOMEM;
+    (exhausted ? context_.metrics.accept_emfile() : context_.metrics.accept_other()).inc();
+    if (!paused_) {
+      paused_ = true;
+      spdlog::warn("{}: accept: {}; pausing accepts for {} ms", route_ ? route_->owner : "proxy",
+                   std::strerror(error), kPause.count());
+    }
+    pause();
     return;
   }
-  const auto picked = route_.balancer
-                          ? route_.balancer->pick({route_.port ? route_.port->endpoints.size() : 0})
-                          : std::nullopt;
-  if (!picked) {
+  // A full batch: let sessions run, then go on accepting (the edge is still unconsumed).
+  asio::post(context_.io, [self = shared_from_this()] {
+    if (self->acceptor_.is_open()) self->accept_ready();
+  });
+}
+
+void TcpListener::dispatch(int fd, const sockaddr_storage& peer) {
+  if (!route_ || route_->endpoint_count() == 0) {
     // No ready endpoint: refuse visibly with a reset rather than leave the client waiting.
-    error_code ignored;
-    socket.set_option(asio::socket_base::linger(true, 0), ignored);
-    socket.close(ignored);
-  } else {
-    std::make_shared<TcpSession>(std::move(socket), route_, sessions_)->start(*picked);
+    if (route_) route_->metrics->refused_no_endpoint->inc();
+    reset_and_close(fd);
+    return;
   }
-  accept();
+  if (route_->limit->active.fetch_add(1, std::memory_order_relaxed) >=
+      route_->settings.max_connections) {
+    route_->limit->active.fetch_sub(1, std::memory_order_relaxed);
+    route_->metrics->refused_limit->inc();
+    reset_and_close(fd);
+    return;
+  }
+  TcpSession::start(context_, fd, route_, client_key(peer));
 }
 
 }  // namespace skiff::proxy

@@ -1,61 +1,122 @@
-// TcpSession: one client connection relayed to one endpoint. The session owns both sockets and
-// is kept alive only by its pending operations (shared_ptr captured in each handler), so it ends
-// by itself when both directions are done or on the first error. Runs on one worker thread.
+// TcpSession: one client connection relayed to one endpoint, on one worker thread.
+//
+// Connect: the route's balancer picks an endpoint; a refused or timed-out connect ejects that
+// endpoint for a back-off (passive outlier detection) and the balancer picks again, excluding
+// endpoints already tried, up to kMaxConnectTries; only then is the client reset.
+//
+// Relay: each direction moves bytes with non-blocking syscalls and waits for readiness only
+// after EAGAIN (the reactor is edge-triggered). A direction starts copying through the worker's
+// shared scratch buffer (small request/response traffic: recv + send, nothing held); once a
+// read fills the scratch buffer it switches to splice(2) through a pipe borrowed from the
+// worker's pool, so bulk bytes never cross into user space. EOF is passed on as
+// shutdown(SHUT_WR) (half-close); an error on either side resets both.
+//
+// Deadlines: one timer, re-armed lazily, serves the connect timeout, the idle timeout, the
+// maximum connection age and the drain deadline set when the endpoint leaves the snapshot.
+//
+// Lifetime: the session is owned by its pending operations. Handlers capture `this`; a counter
+// of pending operations frees the session once it is closed and the last one has run, so no
+// shared_ptr is copied on the data path.
 #pragma once
 
 #include <array>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <cstddef>
 #include <memory>
 
+#include "proxy/balancer.h"
+#include "proxy/pipe_pool.h"
 #include "proxy/route.h"
+#include "proxy/route_table.h"
 #include "proxy/session_set.h"
+#include "proxy/worker_context.h"
 
 namespace skiff::proxy {
 
-class TcpSession final : public Session, public std::enable_shared_from_this<TcpSession> {
+class TcpSession final : public Session {
  public:
-  static constexpr std::size_t kBufferSize = 64 * 1024;  // per direction, reused for the session
   static constexpr std::size_t kMaxConnectTries = 3;
 
-  TcpSession(boost::asio::ip::tcp::socket client, Route route, SessionSet& sessions);
-  ~TcpSession() override;
+  // Takes the accepted, non-blocking client descriptor and a slot already counted in
+  // route->limit. The session registers with context.sessions and frees itself when done.
+  static void start(WorkerContext& context, int client_fd, RoutePtr route, const ClientKey& client);
 
-  // Connects to endpoint `first` of the route (the balancer's pick); on refusal or timeout tries
-  // the following endpoints, at most kMaxConnectTries distinct ones, then resets the client.
-  void start(std::size_t first);
+  // Resets both sides (Service deleted, proxy stopping).
   void close() override;
+  // A new snapshot: reset if the Service port is gone, start draining if the endpoint left.
+  void update(const RouteTable& table) override;
 
  private:
+  using Clock = std::chrono::steady_clock;
+  enum class Phase { kConnecting, kRelaying, kClosed };
+
   // One direction of the relay: bytes read from `from` are written to `to`.
-  struct Pipe {
-    boost::asio::ip::tcp::socket* from;
-    boost::asio::ip::tcp::socket* to;
-    std::unique_ptr<std::array<char, kBufferSize>> buffer;
-    bool done = false;  // EOF seen on `from` and passed on as shutdown(send) of `to`
+  struct Direction {
+    boost::asio::ip::tcp::socket* from = nullptr;
+    boost::asio::ip::tcp::socket* to = nullptr;
+    metrics::Counter* bytes = nullptr;
+    bool splice = false;           // switched on by a read that filled the scratch buffer
+    Pipe pipe;                     // borrowed while bytes are in it
+    std::size_t in_pipe = 0;       // bytes spliced in, not yet out
+    std::unique_ptr<char[]> held;  // copy-mode bytes `to` could not take yet
+    std::size_t held_offset = 0;
+    std::size_t held_length = 0;
+    bool eof = false;  // EOF seen on `from` and passed on as shutdown(send) of `to`
   };
+
+  TcpSession(WorkerContext& context, int client_fd, RoutePtr route, const ClientKey& client);
+  ~TcpSession() override;
 
   void connect_next();
   void on_connected(const boost::system::error_code& ec);
-  void read(Pipe& pipe);
-  void on_read(Pipe& pipe, const boost::system::error_code& ec, std::size_t n);
-  // Both directions done: close both sockets normally.
+  void release_endpoint();
+
+  void pump(Direction& d);
+  void wait_readable(Direction& d);
+  void wait_writable(Direction& d);
+  void end_of_stream(Direction& d);
+
+  Clock::time_point next_deadline() const;
+  void arm_timer();
+  void shorten_timer(Clock::time_point deadline);
+  void on_timer();
+
+  // Both directions done, or a deadline passed: close both sockets normally.
   void finish();
   // Error on one side: reset both so neither peer mistakes it for a clean end.
   void abort();
+  void close_sockets(bool reset);
+  // Frees the session once it is closed and nothing is pending. Must be the caller's last step.
+  void maybe_release();
 
+  WorkerContext& context_;
   boost::asio::ip::tcp::socket client_;
   boost::asio::ip::tcp::socket upstream_;
-  boost::asio::steady_timer connect_timer_;
-  Route route_;
-  SessionSet& sessions_;
-  std::size_t first_ = 0;
+  boost::asio::steady_timer timer_;
+  RoutePtr route_;
+  ClientKey client_key_;
+  Phase phase_ = Phase::kConnecting;
+  int pending_ = 0;  // handlers not yet run; the session lives while > 0 or not closed
+
+  EndpointState* endpoint_ = nullptr;  // counted in its `active` while set
+  std::array<std::size_t, kMaxConnectTries> tried_{};
   std::size_t tries_ = 0;
-  bool connecting_ = false;
-  bool closed_ = false;
-  Pipe to_upstream_;
-  Pipe to_client_;
+  bool connect_timed_out_ = false;
+
+  Clock::time_point accepted_at_;
+  Clock::time_point connect_deadline_ = Clock::time_point::max();
+  Clock::time_point last_activity_;
+  Clock::time_point drain_deadline_ = Clock::time_point::max();
+  bool draining_ = false;
+
+  bool timer_armed_ = false;
+  uint64_t timer_generation_ = 0;
+  Clock::time_point timer_deadline_;
+
+  Direction to_upstream_;
+  Direction to_client_;
 };
 
 }  // namespace skiff::proxy

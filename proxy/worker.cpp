@@ -13,11 +13,19 @@ namespace skiff::proxy {
 
 namespace asio = boost::asio;
 
-Worker::Worker(int id, const ProxyOptions& options, BalancerRegistry& balancers,
+Worker::Worker(int id, const ProxyOptions& options, RouteCompiler& compiler, ProxyMetrics& metrics,
                ApplyStatus& status)
-    : id_(id), options_(options), balancers_(balancers), status_(status) {}
+    : id_(id), options_(options), compiler_(compiler), status_(status), context_(io_, metrics) {}
 
-Worker::~Worker() { join(); }
+Worker::~Worker() {
+  join();
+  // Normally stop() has drained every session; if the thread ended otherwise, close what is
+  // left and run the handlers their closing queues, so nothing outlives io_.
+  listeners_.clear();
+  context_.sessions.close_all();
+  io_.restart();
+  io_.poll();
+}
 
 void Worker::start() {
   work_.emplace(io_.get_executor());
@@ -52,20 +60,27 @@ void Worker::join() {
 
 void Worker::apply(const controller::ServiceTablePtr& table) {
   if (!table || (applied_version_ && table->version <= *applied_version_)) return;
+  // May be newer than `table` when another worker got there first: apply that at once.
+  const RouteTablePtr compiled = compiler_.compile(table);
+  if (!compiled || (applied_version_ && compiled->version <= *applied_version_)) return;
   const bool log = id_ == 0;  // every worker does the same; one of them speaks for all
-  ListenerPlan plan = plan_listeners(*table, options_.node_address);
-  std::vector<std::string> errors = std::move(plan.errors);
+  std::vector<std::string> errors = compiled->plan.errors;
   std::vector<std::string> listening;
   std::map<std::string, std::shared_ptr<Listener>> next;
 
-  for (const ListenerSpec& spec : plan.listeners) {
+  for (const ListenerSpec& spec : compiled->plan.listeners) {
     const std::string key = spec.key();
-    Route route{std::shared_ptr<const controller::ServicePortView>(table, spec.service_port),
-                balancers_.get(balancer_key(*spec.service, *spec.service_port)), spec.owner(),
-                options_.connect_timeout};
+    const std::string address = key.substr(spec.protocol.size() + 1);
+    if (auto blocked = compiled->blocked.find(key); blocked != compiled->blocked.end()) {
+      errors.push_back(fmt::format("{}: bind {}: {}", spec.owner(), address, blocked->second));
+      if (log) spdlog::warn("proxy: {}", errors.back());
+      continue;
+    }
+    const RoutePtr* route = compiled->find(balancer_key(*spec.service, *spec.service_port));
+    if (route == nullptr) continue;  // cannot happen: every planned port has a route
     auto kept = listeners_.find(key);
     if (kept != listeners_.end()) {
-      kept->second->set_route(std::move(route));
+      kept->second->set_route(*route);
       next.emplace(key, std::move(kept->second));
       listeners_.erase(kept);
       listening.push_back(key);
@@ -73,17 +88,16 @@ void Worker::apply(const controller::ServiceTablePtr& table) {
     }
     std::shared_ptr<Listener> listener;
     if (spec.protocol == "UDP") {
-      listener = std::make_shared<UdpListener>(io_, options_.udp_idle_timeout);
+      listener = std::make_shared<UdpListener>(io_);
     } else {
-      listener = std::make_shared<TcpListener>(io_, sessions_);
+      listener = std::make_shared<TcpListener>(context_);
     }
     if (auto ec = listener->open(spec.address, spec.port)) {
-      const std::string address = key.substr(spec.protocol.size() + 1);
       errors.push_back(fmt::format("{}: bind {}: {}", spec.owner(), address, ec.message()));
       if (log) spdlog::warn("proxy: {}", errors.back());
       continue;
     }
-    listener->set_route(std::move(route));
+    listener->set_route(*route);
     listener->start();
     if (log) spdlog::info("proxy: {} listening on {}", spec.owner(), key);
     next.emplace(key, std::move(listener));
@@ -95,14 +109,16 @@ void Worker::apply(const controller::ServiceTablePtr& table) {
     if (log) spdlog::info("proxy: closed {}", key);
   }
   listeners_ = std::move(next);
-  applied_version_ = table->version;
-  status_.report(id_, table->version, std::move(listening), std::move(errors));
+  // Established sessions: reset those of deleted Service ports, drain those whose endpoint left.
+  context_.sessions.for_each([&](Session& session) { session.update(*compiled); });
+  applied_version_ = compiled->version;
+  status_.report(id_, compiled->version, std::move(listening), std::move(errors));
 }
 
 void Worker::close_all() {
   for (auto& [key, listener] : listeners_) listener->close();
   listeners_.clear();
-  sessions_.close_all();
+  context_.sessions.close_all();
   status_.report(id_, applied_version_.value_or(0), {}, {});
 }
 

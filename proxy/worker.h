@@ -12,9 +12,9 @@
 
 #include "controller/service_table.h"
 #include "proxy/apply_status.h"
-#include "proxy/balancer_registry.h"
 #include "proxy/proxy.h"
-#include "proxy/session_set.h"
+#include "proxy/route_table.h"
+#include "proxy/worker_context.h"
 
 namespace skiff::proxy {
 
@@ -22,8 +22,9 @@ class Listener;
 
 class Worker {
  public:
-  // `balancers` and `status` are shared with the other workers and outlive this one.
-  Worker(int id, const ProxyOptions& options, BalancerRegistry& balancers, ApplyStatus& status);
+  // `compiler`, `metrics` and `status` are shared with the other workers and outlive this one.
+  Worker(int id, const ProxyOptions& options, RouteCompiler& compiler, ProxyMetrics& metrics,
+         ApplyStatus& status);
   ~Worker();  // joins; call stop() first
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -41,11 +42,11 @@ class Worker {
 
   int id_;
   const ProxyOptions& options_;
-  BalancerRegistry& balancers_;
+  RouteCompiler& compiler_;
   ApplyStatus& status_;
-  // Declared before io_ so that it outlives sessions destroyed with io_'s pending handlers.
-  SessionSet sessions_;
   boost::asio::io_context io_{1};
+  // After io_ (sessions' sockets need it) and destroyed before it: ~Worker frees what is left.
+  WorkerContext context_;
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   // Declared after io_: acceptors must be destroyed before their io_context.
   std::map<std::string, std::shared_ptr<Listener>> listeners_;  // by ListenerSpec::key()

@@ -160,7 +160,11 @@ class Backend {
       pollfd p{listener_.get(), POLLIN, 0};
       if (::poll(&p, 1, 20) <= 0) continue;
       int fd = ::accept(listener_.get(), nullptr, nullptr);
-      if (fd < 0) continue;
+      if (fd < 0) {
+        // Out of descriptors (a test lowering RLIMIT_NOFILE): back off instead of spinning.
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        continue;
+      }
       ++accepted_;
       std::lock_guard lock(mutex_);
       connection_threads_.emplace_back([this, fd] { serve(Fd(fd)); });

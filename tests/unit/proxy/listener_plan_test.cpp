@@ -60,7 +60,7 @@ TEST_CASE("headless and ExternalName services get no listener", "[proxy][listene
   CHECK(plan.errors.empty());
 }
 
-TEST_CASE("a LoadBalancer service listens on cluster IP, node address, node port and its IPs",
+TEST_CASE("a LoadBalancer service listens on cluster IP and node address and node port and its IPs",
           "[proxy][listener_plan]") {
   ServiceTable table;
   auto lb = service("web", "LoadBalancer", "127.96.0.10", {port(6000, 30080)});
@@ -105,7 +105,8 @@ TEST_CASE("the same port on TCP and UDP are different listeners", "[proxy][liste
   CHECK(plan.errors.empty());
 }
 
-TEST_CASE("bad addresses and protocols are reported, not listened on", "[proxy][listener_plan]") {
+TEST_CASE("bad addresses and protocols are reported and not listened on",
+          "[proxy][listener_plan]") {
   ServiceTable table;
   auto web = service("web", "ClusterIP", "127.96.0.10", {port(80), port(81, 0, "SCTP")});
   web.external_ips = {"not-an-ip"};
