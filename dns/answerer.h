@@ -1,17 +1,20 @@
 // Answerer: turns one query packet into one response packet, the transport-independent part of
-// the responder. Pure (the snapshot is passed in), so every rcode path is unit-tested without
-// sockets; the responder's I/O only moves bytes.
+// the responder. Pure apart from counting metrics (the zone of the current snapshot is passed
+// in), so every rcode path is unit-tested without sockets; the responder's I/O only moves bytes.
+// On the zone path it does not allocate once `query` and `out` have grown to their working size.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
-#include "controller/service_table.h"
 #include "dns/codec.h"
 #include "dns/zone.h"
 
 namespace skiff::dns {
+
+class DnsMetrics;
 
 enum class Disposition {
   kReply,    // send `out`
@@ -22,21 +25,30 @@ enum class Disposition {
 enum class Transport { kUdp, kTcp };
 
 struct AnswererOptions {
-  bool forward = false;  // names outside the zone: kForward when true, else REFUSED
+  bool forward = false;           // names outside the zone: kForward when true, else REFUSED
+  DnsMetrics* metrics = nullptr;  // counts requests and the responses decided here
 };
 
 class Answerer {
  public:
-  Answerer(const Zone& zone, AnswererOptions options) : zone_(zone), options_(options) {}
+  explicit Answerer(AnswererOptions options) : options_(options) {}
 
   // `allowed` is whether the client passed the CIDR filter. `query` and `out` are caller-owned
   // scratch reused between calls; after kForward `query` holds the parsed query.
   Disposition respond(std::span<const uint8_t> packet, bool allowed, Transport transport,
-                      const controller::ServiceTable& table, Query& query,
-                      std::vector<uint8_t>& out) const;
+                      const Zone& zone, Query& query, std::vector<uint8_t>& out) const;
 
  private:
-  const Zone& zone_;
+  struct Decision {
+    Decision(Disposition d, bool p = true, std::optional<uint16_t> r = std::nullopt)
+        : disposition(d), parsed(p), rcode(r) {}
+    Disposition disposition;
+    bool parsed;                    // false: FORMERR, the query has no type to count
+    std::optional<uint16_t> rcode;  // when the header's 4 bits do not tell it (BADVERS)
+  };
+  Decision decide(std::span<const uint8_t> packet, bool allowed, Transport transport,
+                  const Zone& zone, Query& query, std::vector<uint8_t>& out) const;
+
   AnswererOptions options_;
 };
 

@@ -5,6 +5,8 @@
 #include <optional>
 #include <type_traits>
 
+#include "dns/wire_writer.h"
+
 namespace skiff::dns {
 
 namespace {
@@ -78,18 +80,21 @@ class Reader {
       wire_len += 1 + len;
       if (wire_len + 1 > kMaxNameWire) return ParseError::kNameTooLong;
       const auto* label = p_.data() + cur + 1;
-      if (wire) {
-        wire->push_back(static_cast<char>(len));
-        wire->append(reinterpret_cast<const char*>(label), len);
-      }
+      if (wire) wire->append(reinterpret_cast<const char*>(label - 1), 1 + std::size_t{len});
       if (text) append_label_text(label, len, *text);
       cur += 1 + std::size_t{len};
     }
   }
 
  private:
+  static bool plain(uint8_t c) { return c >= 0x21 && c <= 0x7E && c != '.' && c != '\\'; }
+
   static void append_label_text(const uint8_t* label, std::size_t len, std::string& text) {
     if (!text.empty()) text.push_back('.');
+    if (std::all_of(label, label + len, plain)) {  // the usual case: copied as is
+      text.append(reinterpret_cast<const char*>(label), len);
+      return;
+    }
     for (std::size_t i = 0; i < len; ++i) {
       const uint8_t c = label[i];
       if (c == '.' || c == '\\') {
@@ -208,110 +213,8 @@ ParseError read_rdata(Reader& r, uint16_t type, uint16_t len, RData& data) {
   return ParseError::kNone;
 }
 
-// Writes names with compression against the names already in the packet. Offsets of label
-// starts are remembered in a fixed table so that building a response does not allocate.
-class Writer {
- public:
-  explicit Writer(std::vector<uint8_t>& out) : out_(out) {}
-
-  std::size_t size() const { return out_.size(); }
-  std::size_t mark_names() const { return known_count_; }
-  void rollback(std::size_t size, std::size_t names) {
-    out_.resize(size);
-    known_count_ = names;
-  }
-
-  void u8(uint8_t v) { out_.push_back(v); }
-  void u16(uint16_t v) {
-    out_.push_back(static_cast<uint8_t>(v >> 8));
-    out_.push_back(static_cast<uint8_t>(v));
-  }
-  void u32(uint32_t v) {
-    u16(static_cast<uint16_t>(v >> 16));
-    u16(static_cast<uint16_t>(v));
-  }
-  void put16(std::size_t at, uint16_t v) {
-    out_[at] = static_cast<uint8_t>(v >> 8);
-    out_[at + 1] = static_cast<uint8_t>(v);
-  }
-
-  // `wire` is an uncompressed, valid wire-form name.
-  void name(std::string_view wire, bool compress) {
-    std::size_t i = 0;
-    while (i < wire.size() && wire[i] != 0) {
-      if (compress) {
-        const auto ptr = find(wire.substr(i));
-        if (ptr) {
-          u16(static_cast<uint16_t>(0xC000 | *ptr));
-          return;
-        }
-        remember(out_.size());
-      }
-      const std::size_t len = static_cast<uint8_t>(wire[i]);
-      out_.insert(out_.end(), wire.begin() + static_cast<std::ptrdiff_t>(i),
-                  wire.begin() + static_cast<std::ptrdiff_t>(i + 1 + len));
-      i += 1 + len;
-    }
-    out_.push_back(0);
-  }
-
-  // Remembers label starts of an uncompressed name already written at `at`.
-  void remember_name_at(std::size_t at) {
-    while (at < out_.size() && out_[at] != 0 && (out_[at] & 0xC0) == 0) {
-      remember(at);
-      at += 1 + std::size_t{out_[at]};
-    }
-  }
-
- private:
-  static constexpr std::size_t kKnownMax = 128;
-
-  void remember(std::size_t at) {
-    if (at < 0x4000 && known_count_ < kKnownMax) known_[known_count_++] = static_cast<uint16_t>(at);
-  }
-
-  static uint8_t lower(uint8_t c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<uint8_t>(c + 32) : c;
-  }
-
-  std::optional<uint16_t> find(std::string_view suffix) const {
-    for (std::size_t k = 0; k < known_count_; ++k) {
-      if (equal_at(known_[k], suffix)) return known_[k];
-    }
-    return std::nullopt;
-  }
-
-  // Whether the (possibly compressed) name in our own packet at `at` equals `suffix`, ignoring
-  // ASCII case. Our packet only holds backward pointers, the step bound is belt and braces.
-  bool equal_at(std::size_t at, std::string_view suffix) const {
-    std::size_t i = 0;
-    for (int steps = 0; steps < 256; ++steps) {
-      if (at >= out_.size()) return false;
-      const uint8_t len = out_[at];
-      if ((len & 0xC0) == 0xC0) {
-        if (at + 1 >= out_.size()) return false;
-        at = (std::size_t{len & 0x3Fu} << 8) | out_[at + 1];
-        continue;
-      }
-      if (i >= suffix.size() || static_cast<uint8_t>(suffix[i]) != len) return false;
-      if (len == 0) return true;
-      if (at + 1 + len > out_.size() || i + 1 + len > suffix.size()) return false;
-      for (std::size_t j = 1; j <= len; ++j) {
-        if (lower(out_[at + j]) != lower(static_cast<uint8_t>(suffix[i + j]))) return false;
-      }
-      at += 1 + std::size_t{len};
-      i += 1 + std::size_t{len};
-    }
-    return false;
-  }
-
-  std::vector<uint8_t>& out_;
-  std::array<uint16_t, kKnownMax> known_{};
-  std::size_t known_count_ = 0;
-};
-
 // Writes one record; returns false when its name or data cannot be encoded (the caller rolls back).
-bool write_record(Writer& w, const Record& rec, std::string& scratch) {
+bool write_record(WireWriter& w, const Record& rec, std::string& scratch) {
   if (!name_to_wire(rec.name, scratch)) return false;
   w.name(scratch, true);
   w.u16(rec.type);
@@ -421,9 +324,10 @@ ParseError parse_query(std::span<const uint8_t> packet, Query& out) {
   if (!r.u16(out.question.type) || !r.u16(out.question.klass)) return ParseError::kTruncated;
   const uint32_t records = uint32_t{h.an} + h.ns + h.ar;
   const uint32_t first_additional = uint32_t{h.an} + h.ns;
-  std::string owner;
   for (uint32_t i = 0; i < records; ++i) {
-    if ((e = r.name(nullptr, &owner)) != ParseError::kNone) return e;
+    // Checked before reading: OPT's owner must be the root, written as one zero octet.
+    const bool root_owner = r.pos() < packet.size() && packet[r.pos()] == 0;
+    if ((e = r.name(nullptr, nullptr)) != ParseError::kNone) return e;
     uint16_t type = 0, klass = 0, rdlen = 0;
     uint32_t ttl = 0;
     if (!r.u16(type) || !r.u16(klass) || !r.u32(ttl) || !r.u16(rdlen)) {
@@ -431,7 +335,7 @@ ParseError parse_query(std::span<const uint8_t> packet, Query& out) {
     }
     if (!r.skip(rdlen)) return ParseError::kTruncated;
     if (type == rrtype::kOpt) {
-      if (i < first_additional || out.edns || owner.size() != 1) return ParseError::kBadOpt;
+      if (i < first_additional || out.edns || !root_owner) return ParseError::kBadOpt;
       out.edns = true;
       out.edns_udp_size = klass;
       out.edns_version = static_cast<uint8_t>(ttl >> 16);
@@ -451,7 +355,7 @@ void encode_response(const Query& query, const Answer& answer, std::size_t limit
                      std::vector<uint8_t>& out) {
   out.clear();
   limit = std::min(limit, kMaxMessage);
-  Writer w(out);
+  WireWriter w(out);
   const auto rcode = static_cast<uint16_t>(answer.rcode);
   uint16_t flags = flag::kQr | (query.flags & (0x7800 | flag::kRd | flag::kCd)) | (rcode & 0xF);
   if (answer.authoritative) flags |= flag::kAa;
@@ -469,8 +373,9 @@ void encode_response(const Query& query, const Answer& answer, std::size_t limit
   w.u16(query.question.klass);
 
   const std::size_t reserve = query.edns ? kOptSize : 0;
-  std::string scratch;
-  scratch.reserve(kMaxNameWire);
+  // Per thread, so encoding reuses its storage instead of allocating for every response.
+  thread_local std::string scratch;
+  scratch.reserve(kMaxNameWire + 1);
   bool truncated = false;
   uint16_t counts[3] = {0, 0, 0};
   const std::vector<Record>* sections[3] = {&answer.answer, &answer.authority, &answer.additional};
@@ -502,6 +407,7 @@ void encode_response(const Query& query, const Answer& answer, std::size_t limit
   }
   w.put16(10, additional);
   if (truncated) w.put16(2, flags | flag::kTc);
+  w.finish();
 }
 
 bool encode_error(std::span<const uint8_t> packet, Rcode rcode, std::vector<uint8_t>& out) {

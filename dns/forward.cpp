@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "dns/dns_metrics.h"
+
 namespace skiff::dns {
 
 namespace {
@@ -87,9 +89,13 @@ Forwarder::~Forwarder() {
 
 void Forwarder::resolve(const Query& query, Done done) {
   if (auto hit = cache_.get(query.question, Cache::Clock::now())) {
+    if (options_.metrics) {
+      options_.metrics->cache_hit(hit->rcode != Rcode::kNoError || hit->answer.empty());
+    }
     done(std::move(hit));
     return;
   }
+  if (options_.metrics) options_.metrics->cache_miss();
   {
     std::lock_guard lock(mutex_);
     if (stopping_) {
@@ -105,6 +111,8 @@ void Forwarder::resolve(const Query& query, Done done) {
 void Forwarder::send(Request request) {
   const auto packet =
       upstream_query(request.qname_wire, request.question.type, request.question.klass);
+  request.sent = std::chrono::steady_clock::now();
+  if (options_.metrics) options_.metrics->forward_request();
   auto* pending = new Pending{this, std::move(request)};
   ares_send(static_cast<ares_channel>(channel_), packet.data(), static_cast<int>(packet.size()),
             &Forwarder::on_response, pending);
@@ -112,9 +120,20 @@ void Forwarder::send(Request request) {
 
 void Forwarder::on_response(void* arg, int status, int, unsigned char* abuf, int alen) {
   std::unique_ptr<Pending> pending(static_cast<Pending*>(arg));
+  DnsMetrics* metrics = pending->self->options_.metrics;
+  const auto took = std::chrono::steady_clock::now() - pending->request.sent;
   if (status != ARES_SUCCESS || !abuf || alen <= 0) {
     spdlog::debug("dns: upstream for {}: {}", pending->request.question.name,
                   ares_strerror(status));
+    // ARES_EDESTRUCTION: the forwarder is stopping, not an upstream failure.
+    if (metrics && status != ARES_EDESTRUCTION) {
+      using E = DnsMetrics::ForwardError;
+      metrics->forward_error(status == ARES_ETIMEOUT       ? E::kTimeout
+                             : status == ARES_ECONNREFUSED ? E::kRefused
+                             : status == ARES_EBADRESP     ? E::kMalformed
+                                                           : E::kOther,
+                             took);
+    }
     pending->request.done(std::nullopt);
     return;
   }
@@ -122,10 +141,13 @@ void Forwarder::on_response(void* arg, int status, int, unsigned char* abuf, int
   const ParseError e = decode_message(std::span<const uint8_t>(abuf, static_cast<size_t>(alen)), m);
   if (e != ParseError::kNone) {
     spdlog::debug("dns: upstream answer for {}: {}", pending->request.question.name, to_string(e));
+    if (metrics) metrics->forward_error(DnsMetrics::ForwardError::kMalformed, took);
     pending->request.done(std::nullopt);
     return;
   }
+  if (metrics) metrics->forward_response(m.rcode(), took);
   pending->self->cache_.put(pending->request.question, m, Cache::Clock::now());
+  if (metrics) metrics->cache_entries(pending->self->cache_.size());
   pending->request.done(answer_from(m));
 }
 

@@ -4,6 +4,7 @@
 // it and completions run on it. Answers (positive and negative) are kept in a Cache.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -21,11 +22,14 @@
 
 namespace skiff::dns {
 
+class DnsMetrics;
+
 struct ForwarderOptions {
   std::vector<std::string> upstreams;
   int timeout_ms = 2000;  // per try
   int tries = 2;
   std::size_t cache_entries = 10000;
+  DnsMetrics* metrics = nullptr;  // cache and upstream counters; null: not measured
 };
 
 class Forwarder {
@@ -48,6 +52,7 @@ class Forwarder {
     Question question;
     std::string qname_wire;
     Done done;
+    std::chrono::steady_clock::time_point sent{};
   };
   struct Pending;
 

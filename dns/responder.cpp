@@ -7,9 +7,10 @@
 
 #include "dns/answerer.h"
 #include "dns/cidr.h"
+#include "dns/dns_metrics.h"
 #include "dns/forward.h"
 #include "dns/worker.h"
-#include "dns/zone.h"
+#include "dns/zone_source.h"
 
 namespace skiff::dns {
 
@@ -35,22 +36,30 @@ config::Result<std::string> Responder::start() {
   }
   auto allowed = CidrSet::parse(options_.allowed_cidrs);
   if (!allowed) return allowed.error();
+  std::string zone_wire;
+  if (options_.zone.empty() || options_.zone == "." || !name_to_wire(options_.zone, zone_wire)) {
+    return config::ApiError::bad_request("DNS zone \"" + options_.zone + "\": not a domain name");
+  }
+  if (options_.metrics) metrics_ = std::make_unique<DnsMetrics>(*options_.metrics);
   std::unique_ptr<Forwarder> forwarder;
   if (options_.forward) {
     ForwarderOptions fo;
     fo.upstreams = options_.upstreams;
     fo.timeout_ms = options_.upstream_timeout_ms;
+    fo.metrics = metrics_.get();
     auto created = Forwarder::create(std::move(fo));
     if (!created) return created.error();
     forwarder = std::move(*created);
   }
   allowed_ = std::make_unique<CidrSet>(std::move(*allowed));
-  zone_ = std::make_unique<Zone>(ZoneOptions{options_.zone, options_.ttl, options_.pod_records});
-  answerer_ = std::make_unique<Answerer>(*zone_, AnswererOptions{forwarder != nullptr});
+  zones_ = std::make_unique<ZoneSource>(
+      source_, ZoneOptions{options_.zone, options_.ttl, options_.pod_records});
+  answerer_ = std::make_unique<Answerer>(AnswererOptions{forwarder != nullptr, metrics_.get()});
   forwarder_ = std::move(forwarder);
-  const WorkerShared shared{source_, *answerer_, *allowed_,
-                            std::chrono::milliseconds(std::max(1, options_.tcp_idle_timeout_ms)),
-                            forwarder_.get()};
+  const WorkerShared shared{
+      *zones_,          *answerer_,
+      *allowed_,        std::chrono::milliseconds(std::max(1, options_.tcp_idle_timeout_ms)),
+      forwarder_.get(), metrics_.get()};
   const int count = std::clamp(options_.workers, 1, 64);
 
   auto first = std::make_unique<Worker>(shared);
@@ -81,7 +90,7 @@ config::Result<std::string> Responder::start() {
   for (auto& w : workers_) w->start();
   const std::string bound = (address.is_v6() ? "[" + options_.address + "]" : options_.address) +
                             ":" + std::to_string(port_);
-  spdlog::info("dns: serving {} on {} (UDP and TCP, {} worker{})", zone_->name(), bound, count,
+  spdlog::info("dns: serving {} on {} (UDP and TCP, {} worker{})", options_.zone, bound, count,
                count == 1 ? "" : "s");
   return bound;
 }

@@ -12,6 +12,10 @@
 #include "config/status.h"
 #include "controller/service_table.h"
 
+namespace skiff::metrics {
+class Registry;
+}
+
 namespace skiff::dns {
 
 struct ResponderOptions {
@@ -26,11 +30,13 @@ struct ResponderOptions {
   std::vector<std::string> upstreams;  // "ip", "ip:port", "[ip6]:port"
   int upstream_timeout_ms = 2000;
   int tcp_idle_timeout_ms = 10000;
+  metrics::Registry* metrics = nullptr;  // where the skiff_dns_* families go; null: nowhere
 };
 
 class Worker;
-class Zone;
+class ZoneSource;
 class Answerer;
+class DnsMetrics;
 class CidrSet;
 class Forwarder;
 
@@ -53,7 +59,8 @@ class Responder {
  private:
   const controller::ServiceTableSource& source_;
   ResponderOptions options_;
-  std::unique_ptr<Zone> zone_;
+  std::unique_ptr<DnsMetrics> metrics_;
+  std::unique_ptr<ZoneSource> zones_;
   std::unique_ptr<Answerer> answerer_;
   std::unique_ptr<CidrSet> allowed_;
   // Destroyed after the workers have stopped (its completions post to their io_contexts) and

@@ -1,10 +1,14 @@
 #include "dns/worker.h"
 
+#include <netinet/in.h>
 #include <spdlog/spdlog.h>
-#include <sys/socket.h>
 
 #include <boost/asio/detail/socket_option.hpp>
 #include <boost/asio/post.hpp>
+#include <cerrno>
+#include <cstring>
+
+#include "dns/dns_metrics.h"
 
 namespace skiff::dns {
 
@@ -20,11 +24,25 @@ using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>
 // Bounds the memory a flood of idle TCP connections can take from one worker.
 constexpr std::size_t kMaxTcpSessions = 256;
 
+// SO_RCVBUF of the UDP sockets: a few thousand small queries.
+constexpr int kUdpReceiveBuffer = 1 << 20;
+
+// Batches taken in one readiness callback before TCP and timers get their turn.
+constexpr int kMaxRounds = 8;
+
+// The longest presentation name: 255 wire octets, each possibly escaped as \DDD.
+constexpr std::size_t kMaxNameText = 4 * kMaxNameWire;
+
 }  // namespace
 
 Worker::Worker(WorkerShared shared)
-    : shared_(shared), buffer_(std::make_unique<std::array<uint8_t, kMaxMessage>>()) {
-  out_.reserve(kMaxUdpLimit);
+    : shared_(shared), zone_(shared.zones), in_(new uint8_t[kBatch * kQueryMax]) {
+  for (std::size_t i = 0; i < kBatch; ++i) {
+    in_iov_[i] = {in_.get() + i * kQueryMax, kQueryMax};
+    out_[i].reserve(kMaxUdpLimit);
+  }
+  query_.question.name.reserve(kMaxNameText);
+  query_.qname_wire.reserve(kMaxNameWire);
 }
 
 Worker::~Worker() { join(); }
@@ -36,6 +54,13 @@ error_code Worker::open(const asio::ip::address& address, uint16_t port) {
   if (!ec) udp_.set_option(udp::socket::reuse_address(true), ec);
   if (!ec) udp_.set_option(ReusePort(true), ec);
   if (!ec) udp_.bind(udp_endpoint, ec);
+  if (!ec) udp_.non_blocking(true, ec);
+  if (!ec) {
+    // Best effort (the kernel caps it at net.core.rmem_max): room for a burst of queries while
+    // the worker is descheduled, rather than drops.
+    error_code ignored;
+    udp_.set_option(asio::socket_base::receive_buffer_size(kUdpReceiveBuffer), ignored);
+  }
   if (!ec) port_ = udp_.local_endpoint(ec).port();
   const tcp::endpoint tcp_endpoint(address, port_);
   if (!ec) acceptor_.open(tcp_endpoint.protocol(), ec);
@@ -54,7 +79,7 @@ error_code Worker::open(const asio::ip::address& address, uint16_t port) {
 
 void Worker::start() {
   work_.emplace(io_.get_executor());
-  receive();
+  wait_readable();
   accept();
   thread_ = std::thread([this] {
     for (;;) {
@@ -101,34 +126,122 @@ bool Worker::allowed(const asio::ip::address& address) const {
   return shared_.allowed.contains(bytes.data(), bytes.size());
 }
 
-void Worker::receive() {
-  udp_.async_receive_from(asio::buffer(*buffer_), sender_,
-                          [this](const error_code& ec, std::size_t n) { on_receive(ec, n); });
+bool Worker::allowed(const sockaddr_storage& from) const {
+  if (from.ss_family == AF_INET) {
+    const auto& in = reinterpret_cast<const sockaddr_in&>(from);
+    return shared_.allowed.contains(reinterpret_cast<const uint8_t*>(&in.sin_addr), 4);
+  }
+  if (from.ss_family == AF_INET6) {
+    const auto& in6 = reinterpret_cast<const sockaddr_in6&>(from);
+    return shared_.allowed.contains(reinterpret_cast<const uint8_t*>(&in6.sin6_addr), 16);
+  }
+  return false;
 }
 
-void Worker::on_receive(const error_code& ec, std::size_t n) {
-  if (!udp_.is_open() || ec == asio::error::operation_aborted) return;
-  if (!ec) {
-    const auto table = shared_.source.current();
-    const Disposition d =
-        shared_.answerer.respond(std::span<const uint8_t>(buffer_->data(), n),
-                                 allowed(sender_.address()), Transport::kUdp, *table, query_, out_);
-    if (d == Disposition::kForward) {
-      forward(query_, udp_limit(query_), [this, to = sender_](const std::vector<uint8_t>& out) {
-        error_code send_ec;
-        udp_.send_to(asio::buffer(out), to, 0, send_ec);
-      });
-    } else if (d == Disposition::kReply && !out_.empty()) {
-      error_code send_ec;
-      udp_.send_to(asio::buffer(out_), sender_, 0, send_ec);
-      if (send_ec)
-        spdlog::debug("dns: UDP send to {}: {}", sender_.address().to_string(), send_ec.message());
-    }
-  } else {
-    // An error on an unconnected UDP socket concerns one datagram, not the socket.
-    spdlog::debug("dns: UDP receive: {}", ec.message());
+void Worker::wait_readable() {
+  udp_.async_wait(udp::socket::wait_read, [this](const error_code& ec) {
+    if (!udp_.is_open() || ec == asio::error::operation_aborted) return;
+    if (ec) spdlog::debug("dns: UDP wait: {}", ec.message());
+    serve_udp();
+  });
+}
+
+void Worker::serve_udp() {
+  if (drain_udp()) {
+    wait_readable();
+    return;
   }
-  receive();
+  // Datagrams are still queued. The reactor is edge-triggered, so waiting now could leave them
+  // there until another one arrives: let TCP and timers run, then carry on draining.
+  asio::post(io_, [this] {
+    if (udp_.is_open()) serve_udp();
+  });
+}
+
+bool Worker::drain_udp() {
+  const int fd = udp_.native_handle();
+  for (int round = 0; round < kMaxRounds; ++round) {
+    for (std::size_t i = 0; i < kBatch; ++i) {
+      msghdr& h = in_msgs_[i].msg_hdr;
+      h = {};
+      h.msg_name = &from_[i];
+      h.msg_namelen = sizeof(sockaddr_storage);
+      h.msg_iov = &in_iov_[i];
+      h.msg_iovlen = 1;
+      in_msgs_[i].msg_len = 0;
+    }
+    const int n = ::recvmmsg(fd, in_msgs_.data(), kBatch, MSG_DONTWAIT, nullptr);
+    if (n <= 0) {
+      if (n == 0 || errno == EAGAIN || errno == EWOULDBLOCK) return true;
+      // An error on an unconnected UDP socket (EINTR, an ICMP error reported for an earlier
+      // reply) concerns one datagram, not the socket.
+      if (errno != EINTR) spdlog::debug("dns: UDP receive: {}", std::strerror(errno));
+      continue;
+    }
+    const Clock::time_point received = Clock::now();
+    std::size_t replies = 0;
+    for (std::size_t i = 0; i < static_cast<std::size_t>(n); ++i) {
+      answer_datagram(i, received, replies);
+    }
+    send_replies(replies);
+    // Not done on a short batch: more queries often arrive while the replies go out, and one
+    // more recvmmsg() is cheaper than going back to epoll for them.
+  }
+  return false;
+}
+
+void Worker::answer_datagram(std::size_t i, Clock::time_point received, std::size_t& replies) {
+  const msghdr& h = in_msgs_[i].msg_hdr;
+  std::vector<uint8_t>& out = out_[replies];
+  const std::span<const uint8_t> packet(in_.get() + i * kQueryMax,
+                                        std::min<std::size_t>(in_msgs_[i].msg_len, kQueryMax));
+  Disposition d;
+  if (h.msg_flags & MSG_TRUNC) {
+    // Larger than any sensible query: say so from its header rather than parse a stump.
+    d = encode_error(packet, Rcode::kFormErr, out) ? Disposition::kReply : Disposition::kDrop;
+  } else {
+    d = shared_.answerer.respond(packet, allowed(from_[i]), Transport::kUdp, zone_.get(), query_,
+                                 out);
+  }
+  if (d == Disposition::kForward) {
+    udp::endpoint to;
+    std::memcpy(to.data(), &from_[i], h.msg_namelen);
+    to.resize(h.msg_namelen);
+    forward(query_, udp_limit(query_), received, [this, to](const std::vector<uint8_t>& reply) {
+      error_code ec;
+      udp_.send_to(asio::buffer(reply), to, 0, ec);
+      if (ec) spdlog::debug("dns: UDP send to {}: {}", to.address().to_string(), ec.message());
+    });
+    return;
+  }
+  if (d != Disposition::kReply || out.empty()) return;
+  if (shared_.metrics) shared_.metrics->duration(Clock::now() - received);
+  out_iov_[replies] = {out.data(), out.size()};
+  msghdr& o = out_msgs_[replies].msg_hdr;
+  o = {};
+  o.msg_name = &from_[i];
+  o.msg_namelen = h.msg_namelen;
+  o.msg_iov = &out_iov_[replies];
+  o.msg_iovlen = 1;
+  ++replies;
+}
+
+void Worker::send_replies(std::size_t replies) {
+  const int fd = udp_.native_handle();
+  std::size_t sent = 0;
+  while (sent < replies) {
+    const int n = ::sendmmsg(fd, out_msgs_.data() + sent, static_cast<unsigned>(replies - sent),
+                             MSG_DONTWAIT);
+    if (n > 0) {
+      sent += static_cast<std::size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    // The send buffer is full or this client is unreachable: drop the reply, as the network
+    // would drop it, and go on with the next one.
+    spdlog::debug("dns: UDP send: {}", n < 0 ? std::strerror(errno) : "nothing sent");
+    ++sent;
+  }
 }
 
 void Worker::accept() {
@@ -140,14 +253,19 @@ void Worker::accept() {
       const bool ok = !peer_ec && allowed(peer.address());
       auto answer = [this, ok](std::span<const uint8_t> packet, Query& query,
                                std::vector<uint8_t>& out) {
-        const auto table = shared_.source.current();
-        return shared_.answerer.respond(packet, ok, Transport::kTcp, *table, query, out);
+        const Clock::time_point received = Clock::now();
+        const Disposition d =
+            shared_.answerer.respond(packet, ok, Transport::kTcp, zone_.get(), query, out);
+        if (d == Disposition::kReply && shared_.metrics) {
+          shared_.metrics->duration(Clock::now() - received);
+        }
+        return d;
       };
       TcpSession::ForwardFn forward_fn;
       if (shared_.forwarder) {
         forward_fn = [this](const Query& query,
                             std::function<void(const std::vector<uint8_t>&)> send) {
-          forward(query, kMaxMessage, std::move(send));
+          forward(query, kMaxMessage, Clock::now(), std::move(send));
         };
       }
       auto session = std::make_shared<TcpSession>(std::move(socket), shared_.tcp_idle_timeout,
@@ -168,25 +286,30 @@ void Worker::accept() {
   });
 }
 
-void Worker::forward(const Query& query, std::size_t limit,
+void Worker::forward(const Query& query, std::size_t limit, Clock::time_point received,
                      std::function<void(const std::vector<uint8_t>&)> send) {
   auto q = std::make_shared<const Query>(query);
-  shared_.forwarder->resolve(
-      query, [this, q, limit, send = std::move(send)](std::optional<Answer> answer) mutable {
-        asio::post(io_, [q, limit, answer = std::move(answer), send = std::move(send)]() {
-          Answer a;
-          if (answer) {
-            a = std::move(*answer);
-          } else {
-            a.rcode = Rcode::kServFail;
-            a.recursion_available = true;
-          }
-          // One allocation per forwarded answer: upstream latency dwarfs it.
-          std::vector<uint8_t> out;
-          encode_response(*q, a, limit, out);
-          send(out);
-        });
-      });
+  shared_.forwarder->resolve(query, [this, q, limit, received,
+                                     send = std::move(send)](std::optional<Answer> answer) mutable {
+    asio::post(io_,
+               [this, q, limit, received, answer = std::move(answer), send = std::move(send)]() {
+                 Answer a;
+                 if (answer) {
+                   a = std::move(*answer);
+                 } else {
+                   a.rcode = Rcode::kServFail;
+                   a.recursion_available = true;
+                 }
+                 // One allocation per forwarded answer: upstream latency dwarfs it.
+                 std::vector<uint8_t> out;
+                 encode_response(*q, a, limit, out);
+                 if (shared_.metrics) {
+                   shared_.metrics->response(static_cast<uint16_t>(a.rcode));
+                   shared_.metrics->duration(Clock::now() - received);
+                 }
+                 send(out);
+               });
+  });
 }
 
 }  // namespace skiff::dns

@@ -1,7 +1,15 @@
 // Worker: one thread of the responder with its own io_context, UDP socket and TCP acceptor, both
 // bound with SO_REUSEPORT so the kernel spreads clients over workers. Everything it owns is used
-// only on its thread; what it shares (snapshot source, answerer, CIDR filter) is read-only.
+// only on its thread; what it shares (zone source, answerer, CIDR filter, metrics) is read-only
+// or lock-free.
+//
+// UDP is served in batches: when the socket becomes readable the worker takes up to kBatch
+// datagrams with one recvmmsg(), answers them into buffers allocated once, and sends the replies
+// with one sendmmsg(); it goes on until the socket is empty, or for a few rounds at most before
+// it lets TCP and timers run and then comes back.
 #pragma once
+
+#include <sys/socket.h>
 
 #include <array>
 #include <boost/asio/executor_work_guard.hpp>
@@ -16,20 +24,23 @@
 #include <thread>
 #include <vector>
 
-#include "controller/service_table.h"
 #include "dns/answerer.h"
 #include "dns/cidr.h"
 #include "dns/forward.h"
 #include "dns/tcp_session.h"
+#include "dns/zone_source.h"
 
 namespace skiff::dns {
 
+class DnsMetrics;
+
 struct WorkerShared {
-  const controller::ServiceTableSource& source;
+  const ZoneSource& zones;
   const Answerer& answerer;
   const CidrSet& allowed;
   std::chrono::milliseconds tcp_idle_timeout;
   Forwarder* forwarder;  // null: names outside the zone are refused
+  DnsMetrics* metrics;   // null: not measured
 };
 
 class Worker {
@@ -50,27 +61,48 @@ class Worker {
   void join();
 
  private:
-  void receive();
-  void on_receive(const boost::system::error_code& ec, std::size_t n);
+  static constexpr std::size_t kBatch = 32;
+  // Queries are small; a datagram larger than this is cut by the kernel and gets FORMERR.
+  static constexpr std::size_t kQueryMax = 4096;
+
+  using Clock = std::chrono::steady_clock;
+
+  void wait_readable();
+  void serve_udp();
+  // Answers what the UDP socket holds, in batches, until it is empty (true) or kMaxRounds
+  // batches have been served (false: more may be queued).
+  bool drain_udp();
+  void answer_datagram(std::size_t i, Clock::time_point received, std::size_t& replies);
+  void send_replies(std::size_t replies);
   void accept();
   // Answers a query the zone does not hold, from the forwarder's cache or upstream (SERVFAIL when
   // no upstream answers); `send` gets the encoded response on this worker's thread.
-  void forward(const Query& query, std::size_t limit,
+  void forward(const Query& query, std::size_t limit, Clock::time_point received,
                std::function<void(const std::vector<uint8_t>&)> send);
   bool allowed(const boost::asio::ip::address& address) const;
+  bool allowed(const sockaddr_storage& from) const;
   void close_all();
 
   WorkerShared shared_;
+  ZoneView zone_;
   boost::asio::io_context io_{1};
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   boost::asio::ip::udp::socket udp_{io_};
   boost::asio::ip::tcp::acceptor acceptor_{io_};
   boost::asio::steady_timer accept_retry_{io_};  // paces accept after errors such as EMFILE
   uint16_t port_ = 0;
-  boost::asio::ip::udp::endpoint sender_;
-  std::unique_ptr<std::array<uint8_t, kMaxMessage>> buffer_;
-  Query query_;               // scratch reused by every UDP query
-  std::vector<uint8_t> out_;  // scratch reused by every UDP response
+
+  // UDP batch state, allocated once: datagram i lands in in_[i * kQueryMax], its reply goes out
+  // of out_[i].
+  std::unique_ptr<uint8_t[]> in_;
+  std::array<sockaddr_storage, kBatch> from_{};
+  std::array<iovec, kBatch> in_iov_{};
+  std::array<mmsghdr, kBatch> in_msgs_{};
+  std::array<std::vector<uint8_t>, kBatch> out_;
+  std::array<iovec, kBatch> out_iov_{};
+  std::array<mmsghdr, kBatch> out_msgs_{};
+  Query query_;  // scratch reused by every UDP query
+
   std::map<TcpSession*, std::weak_ptr<TcpSession>> sessions_;
   std::thread thread_;
 };

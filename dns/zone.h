@@ -1,32 +1,43 @@
-// The cluster zone: answers for names under `<zone>` (default cluster.local) and for reverse
-// names of cluster addresses, computed from one ServiceTable snapshot following the Kubernetes
-// DNS-based service discovery spec 1.1.0. Pure: no I/O, no state beyond its options, so one Zone
-// serves every worker thread.
+// The cluster zone of one ServiceTable snapshot: every name it holds, indexed once when the
+// snapshot is published, answering per the Kubernetes DNS-based service discovery spec 1.1.0.
+// Immutable after construction, so one Zone serves every worker thread.
 //
+//   <zone>                                SOA
 //   <svc>.<ns>.svc.<zone>                 A/AAAA: the ClusterIP; headless: the ready endpoint
 //                                         addresses (NXDOMAIN while there are none);
-//                                         ExternalName: CNAME to the external name
+//                                         ExternalName: CNAME to the external name, any type
 //   <host>.<svc>.<ns>.svc.<zone>          A/AAAA of the endpoint whose hostname, or else whose
-//                                         address dashed (127-244-0-5), is <host>
+//                                         address dashed (127-244-0-5, fd00--5), is <host>
 //   _<port>._<proto>.<svc>.<ns>.svc.<zone> SRV for a named port: ClusterIP: one record targeting
 //                                         the service name; headless: one per ready endpoint;
 //                                         targets' addresses in the additional section
-//   <a-b-c-d>.<ns>.pod.<zone>             A a.b.c.d, for any well-formed address (CoreDNS
-//                                         "pods insecure"); off with pod_records = false
+//   <a-b-c-d>.<ns>.pod.<zone>             A a.b.c.d (AAAA for dashed IPv6), any well-formed
+//                                         address (CoreDNS "pods insecure"); off with
+//                                         pod_records = false
 //   dns-version.<zone>                    TXT "1.1.0"
-//   d.c.b.a.in-addr.arpa                  PTR for ClusterIPs and ready endpoint addresses
+//   d.c.b.a.in-addr.arpa, ….ip6.arpa      PTR for ClusterIPs and ready endpoint addresses
 //
-// Names are matched case-insensitively; answer records carry the question's name as asked.
-// Missing names get NXDOMAIN, names without the asked type NODATA, both with the zone's SOA in
-// the authority section.
+// Names are matched case-insensitively; answer records point at the question, so they carry its
+// name as asked. A missing name gets NXDOMAIN, a name without the asked type (including the empty
+// non-terminals between the zone and the names above) NODATA, both with the zone's SOA in the
+// authority section.
+//
+// respond() is the hot path: it looks the name up without building strings and writes the
+// response straight into the caller's buffer, so with a buffer of enough capacity it does not
+// allocate.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
 
 #include "controller/service_table.h"
 #include "dns/codec.h"
+#include "dns/wire_writer.h"
 
 namespace skiff::dns {
 
@@ -40,30 +51,74 @@ inline constexpr const char* kSchemaVersion = "1.1.0";
 
 class Zone {
  public:
-  explicit Zone(ZoneOptions options);
+  // Indexes `table`. Services whose names cannot be DNS names (never the case for validated
+  // objects) are left out.
+  Zone(const ZoneOptions& options, const controller::ServiceTable& table);
 
-  // The answer for `question` from `table`, or nullopt when the name is not ours: outside the
-  // zone, or a reverse name of an address that no Service uses (the caller forwards or refuses).
-  std::optional<Answer> lookup(const controller::ServiceTable& table,
-                               const Question& question) const;
+  // Writes the response to `query` into `out` (cleared) when the name is ours, within `limit`
+  // octets (TC set when answer or authority records do not fit). Returns false, leaving `out`
+  // empty, when it is not: outside the zone, a class other than IN or ANY, or a reverse name of an
+  // address no Service uses (the caller forwards or refuses). `recursion_available` sets RA.
+  bool respond(const Query& query, std::size_t limit, bool recursion_available,
+               std::vector<uint8_t>& out) const;
 
-  const std::string& name() const { return options_.zone; }
+  // respond() decoded, for tests and tools: the answer for `question` or nullopt if not ours.
+  std::optional<Answer> lookup(const Question& question) const;
+
+  const std::string& name() const { return zone_; }
+  uint64_t version() const { return version_; }
+
+  // One record's type and data as written after the owner name, TTL and class.
+  struct Rr {
+    enum class Kind : uint8_t {
+      kRaw,   // `data` is the RDATA as is (A, AAAA, TXT)
+      kName,  // `data` is one wire-form name, compressed when written (CNAME, PTR)
+      kSrv,   // priority, weight, port (6 octets), then the target, never compressed (RFC 2782)
+    };
+    uint16_t type = 0;
+    Kind kind = Kind::kRaw;
+    std::string data;
+  };
+  struct Extra {  // an additional-section record, with its own owner (wire form)
+    std::string owner;
+    Rr rr;
+  };
+  struct Node {
+    std::vector<Rr> rrs;
+    std::vector<Extra> additional;  // written when an SRV record is answered
+    bool cname = false;             // rrs is one CNAME, answered whatever the type asked
+    bool apex = false;              // the zone itself: SOA
+  };
 
  private:
-  struct Ctx;
-  Answer lookup_in_zone(Ctx& c) const;
-  Answer lookup_service(Ctx& c, const controller::ServiceView& s) const;
-  Answer lookup_endpoint(Ctx& c, const controller::ServiceView& s, std::string_view host) const;
-  Answer lookup_srv(Ctx& c, const controller::ServiceView& s, std::string_view port,
-                    std::string_view proto) const;
-  Answer lookup_pod(Ctx& c, std::string_view dashed) const;
-  std::optional<Answer> lookup_reverse(Ctx& c, std::string_view reversed) const;
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
 
-  Answer negative(const Ctx& c, Rcode rcode) const;
-  Answer positive() const;
-  std::string service_fqdn(const controller::ServiceView& s) const;
+  enum class Kind : uint8_t { kNotOurs, kNode, kNxDomain, kNoData, kPod };
+  struct Found {
+    Kind kind = Kind::kNotOurs;
+    const Node* node = nullptr;
+    uint16_t pod_type = 0;  // kPod: the synthesised record, A or AAAA
+    std::array<uint8_t, 16> pod_addr{};
+  };
 
-  ZoneOptions options_;  // zone stored lowercase without a trailing dot
+  Found find(const Query& query) const;
+  Found find_pod(std::string_view address_label, uint16_t qtype) const;
+  Node& node(const std::string& wire);  // creates it and its ancestors down to the zone
+  void add_service(const controller::ServiceView& s);
+  void add_ptr(const std::string& ip, const std::string& target_wire);
+  void write_soa(WireWriter& w, bool owner_is_question) const;
+
+  std::string zone_;       // lowercase, no trailing dot
+  std::string zone_wire_;  // lowercase wire form
+  uint32_t ttl_ = 5;
+  bool pod_records_ = true;
+  uint64_t version_ = 0;
+  std::string soa_mname_wire_;
+  std::string soa_rname_wire_;
+  std::unordered_map<std::string, Node, Hash, std::equal_to<>> names_;  // lowercase wire names
 };
 
 }  // namespace skiff::dns

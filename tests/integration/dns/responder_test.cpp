@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "dig.h"
 #include "web_service.h"
 
 using skiff::controller::AddressView;
@@ -27,6 +28,10 @@ using skiff::controller::ServiceTableSource;
 using skiff::controller::ServiceView;
 using skiff::dns::Responder;
 using skiff::dns::ResponderOptions;
+using skiff::test::count_of;
+using skiff::test::dig;
+using skiff::test::has_line;
+using skiff::test::status_of;
 
 namespace {
 
@@ -57,34 +62,6 @@ std::shared_ptr<const ServiceTable> table(uint64_t version, std::vector<ServiceV
   t->version = version;
   t->services = std::move(services);
   return t;
-}
-
-// Runs dig with a hard time bound and returns what it printed.
-std::string dig(uint16_t port, const std::string& args) {
-  const std::string cmd = "timeout 20 dig @127.0.0.1 -p " + std::to_string(port) +
-                          " +time=2 +tries=2 " + args + " 2>&1";
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
-  REQUIRE(pipe);
-  std::string out;
-  std::array<char, 4096> buf{};
-  while (std::fgets(buf.data(), buf.size(), pipe.get())) out += buf.data();
-  return out;
-}
-
-std::string status_of(const std::string& out) {
-  std::smatch m;
-  if (std::regex_search(out, m, std::regex("status: ([A-Z]+)"))) return m[1];
-  return "<no status>";
-}
-
-int count_of(const std::string& out, const std::string& section) {
-  std::smatch m;
-  if (std::regex_search(out, m, std::regex(section + ": ([0-9]+)"))) return std::stoi(m[1]);
-  return -1;
-}
-
-bool has_line(const std::string& out, const std::string& pattern) {
-  return std::regex_search(out, std::regex(pattern));
 }
 
 // Options for a responder on an ephemeral port that never forwards (tests send traffic only to
@@ -428,4 +405,44 @@ TEST_CASE(
   h.reset();
   ::close(client);
   ::close(blackhole);
+}
+
+TEST_CASE("dig: AAAA for an IPv6 ClusterIP, CNAME for an ExternalName, pod records unless off") {
+  ServiceView v6 = web("fd00::10");
+  v6.name = "v6";
+  ServiceView ext = web("");
+  ext.name = "ext";
+  ext.type = "ExternalName";
+  ext.external_name = "example.org";
+  ext.ports.clear();
+  ext.ready_addresses.clear();
+  {
+    Harness h(local(), {ext, v6, web("127.96.0.10")});
+    std::string out = dig(h.port, "v6.default.svc.cluster.local AAAA");
+    INFO(out);
+    CHECK(has_line(out, R"(v6\.default\.svc\.cluster\.local\.\s+5\s+IN\s+AAAA\s+fd00::10)"));
+    out = dig(h.port, "ext.default.svc.cluster.local A");
+    INFO(out);
+    CHECK(
+        has_line(out, R"(ext\.default\.svc\.cluster\.local\.\s+5\s+IN\s+CNAME\s+example\.org\.)"));
+    out = dig(h.port, "-x fd00::10");
+    INFO(out);
+    CHECK(has_line(out, R"(ip6\.arpa\.\s+5\s+IN\s+PTR\s+v6\.default\.svc\.cluster\.local\.)"));
+    out = dig(h.port, "127-244-7-9.default.pod.cluster.local A");
+    INFO(out);
+    CHECK(has_line(out,
+                   R"(127-244-7-9\.default\.pod\.cluster\.local\.\s+5\s+IN\s+A\s+127\.244\.7\.9)"));
+  }
+  {
+    ResponderOptions o = local();
+    o.pod_records = false;
+    o.ttl = 30;
+    Harness h(o);
+    std::string out = dig(h.port, "127-244-7-9.default.pod.cluster.local A");
+    INFO(out);
+    CHECK(status_of(out) == "NXDOMAIN");
+    CHECK(has_line(out, R"(cluster\.local\.\s+30\s+IN\s+SOA)"));
+    out = dig(h.port, "web.default.svc.cluster.local A");
+    CHECK(has_line(out, R"(web\.default\.svc\.cluster\.local\.\s+30\s+IN\s+A\s+127\.96\.0\.10)"));
+  }
 }

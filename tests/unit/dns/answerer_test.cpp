@@ -48,15 +48,15 @@ struct Fixture {
     table.services.push_back(s);
   }
   uint16_t rcode_of(const Bytes& packet, bool allowed = true, bool forward = false) {
-    const Answerer answerer(zone, AnswererOptions{forward});
-    last = answerer.respond(packet, allowed, Transport::kUdp, table, q, out);
+    const Answerer answerer(AnswererOptions{forward, nullptr});
+    const Zone zone(ZoneOptions{}, table);
+    last = answerer.respond(packet, allowed, Transport::kUdp, zone, q, out);
     if (last != Disposition::kReply) return 0xFFFF;
     Message m;
     REQUIRE(decode_message(out, m) == ParseError::kNone);
     CHECK(m.id == 0xABCD);
     return m.rcode();
   }
-  Zone zone{ZoneOptions{}};
   ServiceTable table;
   Query q;
   Bytes out;

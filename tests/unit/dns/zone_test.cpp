@@ -1,5 +1,7 @@
 #include "dns/zone.h"
 
+#include <arpa/inet.h>
+
 #include <catch2/catch.hpp>
 #include <string>
 #include <vector>
@@ -72,9 +74,8 @@ ServiceTable table() {
 }
 
 Answer ask(std::string name, uint16_t type, ZoneOptions options = {}) {
-  const Zone zone(std::move(options));
-  const auto t = table();
-  const auto a = zone.lookup(t, Question{std::move(name), type, kClassIn});
+  const Zone zone(options, table());
+  const auto a = zone.lookup(Question{std::move(name), type, kClassIn});
   REQUIRE(a.has_value());
   return *a;
 }
@@ -169,10 +170,9 @@ TEST_CASE("SRV for a headless named port has one record per endpoint") {
 }
 
 TEST_CASE("PTR for ClusterIPs and endpoint addresses, unknown addresses are not ours") {
-  const Zone zone({});
-  const auto t = table();
+  const Zone zone({}, table());
   auto ptr = [&](std::string name) {
-    const auto a = zone.lookup(t, Question{std::move(name), rrtype::kPtr, kClassIn});
+    const auto a = zone.lookup(Question{std::move(name), rrtype::kPtr, kClassIn});
     std::vector<std::string> out;
     if (!a) return std::vector<std::string>{"<not ours>"};
     for (const auto& r : a->answer) out.push_back(std::get<NameData>(r.data).target);
@@ -230,11 +230,10 @@ TEST_CASE("missing names are NXDOMAIN, existing names without the type NODATA") 
 }
 
 TEST_CASE("names outside the zone are not answered") {
-  const Zone zone({});
-  const auto t = table();
-  CHECK_FALSE(zone.lookup(t, Question{"example.org", rrtype::kA, kClassIn}));
-  CHECK_FALSE(zone.lookup(t, Question{"notcluster.local", rrtype::kA, kClassIn}));
-  CHECK_FALSE(zone.lookup(t, Question{"", rrtype::kA, kClassIn}));
+  const Zone zone({}, table());
+  CHECK_FALSE(zone.lookup(Question{"example.org", rrtype::kA, kClassIn}));
+  CHECK_FALSE(zone.lookup(Question{"notcluster.local", rrtype::kA, kClassIn}));
+  CHECK_FALSE(zone.lookup(Question{"", rrtype::kA, kClassIn}));
 }
 
 TEST_CASE("zone name and TTL are configurable") {
@@ -244,11 +243,123 @@ TEST_CASE("zone name and TTL are configurable") {
   const Answer a = ask("web.default.svc.skiff.test", rrtype::kA, o);
   REQUIRE(a.answer.size() == 1);
   CHECK(a.answer[0].ttl == 30);
-  const Zone zone(o);
-  const auto t = table();
-  CHECK_FALSE(zone.lookup(t, Question{"web.default.svc.cluster.local", rrtype::kA, kClassIn}));
+  const Zone zone(o, table());
+  CHECK_FALSE(zone.lookup(Question{"web.default.svc.cluster.local", rrtype::kA, kClassIn}));
   const auto srv =
-      zone.lookup(t, Question{"_http._tcp.web.default.svc.skiff.test", rrtype::kSrv, kClassIn});
+      zone.lookup(Question{"_http._tcp.web.default.svc.skiff.test", rrtype::kSrv, kClassIn});
   REQUIRE(srv);
   CHECK(std::get<SrvData>(srv->answer[0].data).target == "web.default.svc.skiff.test");
+}
+
+namespace {
+
+// default/v6: ClusterIP fd00::10, endpoints fd00::1:5 (hostname v6-0) and fd00::1:6; port http.
+// default/v6h: headless, endpoints fd00::2:7 and 127.244.2.8 (dual stack), port http.
+ServiceTable ipv6_table() {
+  ServiceTable t;
+  t.version = 7;
+  ServiceView v6 = service("default", "v6");
+  v6.cluster_ip = "fd00::10";
+  ServicePortView http;
+  http.name = "http";
+  http.port = 80;
+  http.endpoints = {{"fd00::1:5", 8080, "v6-0", "v6-0"}, {"fd00::1:6", 8080, "v6-1", ""}};
+  v6.ports = {http};
+  v6.ready_addresses = {{"fd00::1:5", "v6-0", "v6-0"}, {"fd00::1:6", "", "v6-1"}};
+  ServiceView v6h = service("default", "v6h");
+  v6h.cluster_ip = "None";
+  v6h.headless = true;
+  http.endpoints = {{"127.244.2.8", 8080, "v6h-1", ""}, {"fd00::2:7", 8080, "v6h-0", ""}};
+  v6h.ports = {http};
+  v6h.ready_addresses = {{"127.244.2.8", "", "v6h-1"}, {"fd00::2:7", "", "v6h-0"}};
+  t.services = {v6, v6h};
+  return t;
+}
+
+std::vector<std::string> aaaa_records(const std::vector<Record>& records) {
+  std::vector<std::string> out;
+  for (const auto& r : records) {
+    if (const auto* a = std::get_if<AaaaData>(&r.data)) {
+      char text[64] = {};
+      inet_ntop(AF_INET6, a->addr.data(), text, sizeof text);
+      out.push_back(r.name + "=" + text);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("AAAA where a Service or an endpoint has an IPv6 address, A where it has IPv4") {
+  const Zone zone({}, ipv6_table());
+  auto ask6 = [&](std::string name, uint16_t type) {
+    const auto a = zone.lookup(Question{std::move(name), type, kClassIn});
+    REQUIRE(a);
+    return *a;
+  };
+  CHECK(aaaa_records(ask6("v6.default.svc.cluster.local", rrtype::kAaaa).answer) ==
+        std::vector<std::string>{"v6.default.svc.cluster.local=fd00::10"});
+  check_negative(ask6("v6.default.svc.cluster.local", rrtype::kA), Rcode::kNoError);
+  // Dual-stack headless: each family answers its own addresses.
+  CHECK(aaaa_records(ask6("v6h.default.svc.cluster.local", rrtype::kAaaa).answer) ==
+        std::vector<std::string>{"v6h.default.svc.cluster.local=fd00::2:7"});
+  CHECK(a_records(ask6("v6h.default.svc.cluster.local", rrtype::kA).answer) ==
+        std::vector<std::string>{"v6h.default.svc.cluster.local=127.244.2.8"});
+  // Endpoint names: the hostname, else the address with colons as dashes.
+  CHECK(aaaa_records(ask6("v6-0.v6.default.svc.cluster.local", rrtype::kAaaa).answer) ==
+        std::vector<std::string>{"v6-0.v6.default.svc.cluster.local=fd00::1:5"});
+  CHECK(aaaa_records(ask6("fd00--1-6.v6.default.svc.cluster.local", rrtype::kAaaa).answer) ==
+        std::vector<std::string>{"fd00--1-6.v6.default.svc.cluster.local=fd00::1:6"});
+  // SRV for the headless port: both endpoints, each address in the additional section.
+  const Answer srv = ask6("_http._tcp.v6h.default.svc.cluster.local", rrtype::kSrv);
+  REQUIRE(srv.answer.size() == 2);
+  CHECK(a_records(srv.additional) ==
+        std::vector<std::string>{"127-244-2-8.v6h.default.svc.cluster.local=127.244.2.8"});
+  CHECK(aaaa_records(srv.additional) ==
+        std::vector<std::string>{"fd00--2-7.v6h.default.svc.cluster.local=fd00::2:7"});
+  // PTR in ip6.arpa for the ClusterIP and the endpoints.
+  auto ptr = [&](std::string name) {
+    const auto a = zone.lookup(Question{std::move(name), rrtype::kPtr, kClassIn});
+    std::vector<std::string> out;
+    if (!a) return std::vector<std::string>{"<not ours>"};
+    for (const auto& r : a->answer) out.push_back(std::get<NameData>(r.data).target);
+    return out;
+  };
+  CHECK(ptr("0.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.d.f.ip6.arpa") ==
+        std::vector<std::string>{"v6.default.svc.cluster.local"});
+  CHECK(ptr("5.0.0.0.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.d.f.IP6.ARPA") ==
+        std::vector<std::string>{"v6-0.v6.default.svc.cluster.local"});
+  CHECK(ptr("8.2.244.127.in-addr.arpa") ==
+        std::vector<std::string>{"127-244-2-8.v6h.default.svc.cluster.local"});
+  CHECK(ptr("1.1.0.0.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.d.f.ip6.arpa") ==
+        std::vector<std::string>{"<not ours>"});
+  // Pod records for IPv6: dashes for colons.
+  CHECK(aaaa_records(ask6("fd00--9.default.pod.cluster.local", rrtype::kAaaa).answer) ==
+        std::vector<std::string>{"fd00--9.default.pod.cluster.local=fd00::9"});
+}
+
+TEST_CASE("names between the zone and a record are empty non-terminals: NODATA, not NXDOMAIN") {
+  // RFC 8020: NXDOMAIN means nothing exists below the name either.
+  check_negative(ask("_tcp.web.default.svc.cluster.local", rrtype::kSrv), Rcode::kNoError);
+  check_negative(ask("_udp.web.default.svc.cluster.local", rrtype::kA), Rcode::kNoError);
+  check_negative(ask("pod.cluster.local", rrtype::kA), Rcode::kNoError);
+  check_negative(ask("default.pod.cluster.local", rrtype::kA), Rcode::kNoError);
+  check_negative(ask("other.svc.cluster.local", rrtype::kA), Rcode::kNoError);
+  check_negative(ask("_tcp.empty.default.svc.cluster.local", rrtype::kSrv), Rcode::kNxDomain);
+}
+
+TEST_CASE("the zone built from a snapshot carries its version as the SOA serial and its TTL") {
+  ZoneOptions o;
+  o.ttl = 42;
+  auto t = table();
+  t.version = 1234;
+  const Zone zone(o, t);
+  const auto a = zone.lookup(Question{"nope.default.svc.cluster.local", rrtype::kA, kClassIn});
+  REQUIRE(a);
+  REQUIRE(a->authority.size() == 1);
+  const auto& soa = std::get<SoaData>(a->authority[0].data);
+  CHECK(soa.serial == 1234);
+  CHECK(soa.minimum == 42);
+  CHECK(a->authority[0].ttl == 42);
+  CHECK(zone.version() == 1234);
 }
