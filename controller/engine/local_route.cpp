@@ -1,0 +1,117 @@
+#include "controller/engine/local_route.h"
+
+#include <arpa/inet.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace skiff::controller::engine {
+
+namespace {
+
+// One RTM_NEWROUTE/RTM_DELROUTE request for `network/prefix` type local via lo, table local;
+// returns 0 or the kernel's negative errno.
+int route_request(uint16_t type, uint16_t flags, uint32_t network, int prefix) {
+  const int lo = static_cast<int>(::if_nametoindex("lo"));
+  if (lo == 0) return -errno;
+  int fd = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (fd < 0) return -errno;
+  struct {
+    nlmsghdr n;
+    rtmsg r;
+    char attrs[64];
+  } req{};
+  req.n.nlmsg_len = NLMSG_LENGTH(sizeof(rtmsg));
+  req.n.nlmsg_type = type;
+  req.n.nlmsg_flags = static_cast<uint16_t>(NLM_F_REQUEST | NLM_F_ACK | flags);
+  req.n.nlmsg_seq = 1;
+  req.r.rtm_family = AF_INET;
+  req.r.rtm_dst_len = static_cast<unsigned char>(prefix);
+  req.r.rtm_table = RT_TABLE_LOCAL;
+  req.r.rtm_protocol = RTPROT_BOOT;
+  req.r.rtm_scope = RT_SCOPE_HOST;
+  req.r.rtm_type = RTN_LOCAL;
+  auto add_attr = [&req](uint16_t attr, const void* data, size_t len) {
+    auto* rta =
+        reinterpret_cast<rtattr*>(reinterpret_cast<char*>(&req) + NLMSG_ALIGN(req.n.nlmsg_len));
+    rta->rta_type = attr;
+    rta->rta_len = static_cast<uint16_t>(RTA_LENGTH(len));
+    std::memcpy(RTA_DATA(rta), data, len);
+    req.n.nlmsg_len = NLMSG_ALIGN(req.n.nlmsg_len) + RTA_ALIGN(rta->rta_len);
+  };
+  add_attr(RTA_DST, &network, sizeof network);
+  add_attr(RTA_OIF, &lo, sizeof lo);
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  int result = 0;
+  if (::sendto(fd, &req, req.n.nlmsg_len, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) <
+      0) {
+    result = -errno;
+  } else {
+    timeval tv{2, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char buf[1024];
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n < 0) {
+      result = -errno;
+    } else {
+      auto* h = reinterpret_cast<nlmsghdr*>(buf);
+      if (NLMSG_OK(h, static_cast<unsigned>(n)) && h->nlmsg_type == NLMSG_ERROR) {
+        result = reinterpret_cast<nlmsgerr*>(NLMSG_DATA(h))->error;
+      }
+    }
+  }
+  ::close(fd);
+  return result;
+}
+
+}  // namespace
+
+config::Result<std::unique_ptr<LocalRoute>> LocalRoute::add(const std::string& cidr) {
+  const auto slash = cidr.find('/');
+  in_addr addr{};
+  int prefix = -1;
+  if (slash != std::string::npos) {
+    try {
+      prefix = std::stoi(cidr.substr(slash + 1));
+    } catch (const std::exception&) {
+    }
+  }
+  if (slash == std::string::npos || prefix < 1 || prefix > 32 ||
+      ::inet_pton(AF_INET, cidr.substr(0, slash).c_str(), &addr) != 1) {
+    return config::ApiError::bad_request("service CIDR " + cidr + ": expected a.b.c.d/len");
+  }
+  const uint32_t mask = prefix == 32 ? 0xffffffffu : ~(0xffffffffu >> prefix);
+  const uint32_t network = htonl(ntohl(addr.s_addr) & mask);
+  const int r = route_request(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, network, prefix);
+  if (r == -EEXIST) {
+    spdlog::info("the local route for {} exists already; it is left in place at exit", cidr);
+    return std::unique_ptr<LocalRoute>(new LocalRoute(cidr, network, prefix, false));
+  }
+  if (r != 0) {
+    return config::ApiError{403,
+                            "Forbidden",
+                            "making the service CIDR " + cidr + " local (ip route add local " +
+                                cidr + " dev lo): " + std::strerror(-r) +
+                                (r == -EPERM ? " (needs root or CAP_NET_ADMIN)" : ""),
+                            {}};
+  }
+  spdlog::info("service CIDR {} is local on this host (route local {} dev lo)", cidr, cidr);
+  return std::unique_ptr<LocalRoute>(new LocalRoute(cidr, network, prefix, true));
+}
+
+LocalRoute::~LocalRoute() {
+  if (!owned_) return;
+  const int r = route_request(RTM_DELROUTE, 0, network_, prefix_);
+  if (r != 0 && r != -ESRCH) {
+    spdlog::warn("removing the local route for {}: {}", cidr_, std::strerror(-r));
+  }
+}
+
+}  // namespace skiff::controller::engine
