@@ -2,14 +2,17 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <map>
 #include <optional>
+#include <string_view>
 
 #include "controller/backoff.h"
 #include "controller/container_command.h"
+#include "controller/event_recorder.h"
 #include "controller/prober.h"
 #include "controller/rfc3339.h"
 
@@ -25,6 +28,9 @@ namespace {
 constexpr std::chrono::seconds kImageRetry{2};
 // Port readiness re-check once the ports answered.
 constexpr std::chrono::seconds kPortRecheck{3};
+// Grace for a container adopted after a restart whose pod is gone (its own grace period died
+// with the pod object): SIGTERM, then SIGKILL.
+constexpr std::chrono::seconds kOrphanGrace{10};
 
 enum class Run { kWaiting, kStarting, kRunning, kTerminated };
 
@@ -36,12 +42,15 @@ struct ContainerRuntime {
   std::string last_id;
   std::string started_at;
   bool started_once = false;
+  bool started = false;  // the startup probe passed (or there is none)
   bool ready = false;
   int restart_count = 0;
   std::string image_id;
   std::optional<config::ContainerStateTerminated> last_terminated;
   std::optional<config::ContainerStateTerminated> terminated;  // final: it will not restart
-  std::unique_ptr<Prober> prober;
+  std::unique_ptr<Prober> prober;             // readiness (a probe, or the declared ports)
+  std::unique_ptr<Prober> liveness;           // restarts the container when it fails
+  std::unique_ptr<Prober> startup;            // gates liveness and readiness until it passes
   std::unique_ptr<asio::steady_timer> timer;  // image retry or back-off restart
 };
 
@@ -144,11 +153,12 @@ class Kubelet::Impl {
         if (*alive) on_table();
       });
     });
-    for (const auto& obj : store_.list(Kind::kPod)) {
-      asio::post(io_, [this, alive = alive_, obj] {
-        if (*alive) on_watch(WatchEvent{WatchEvent::Type::kAdded, obj, nullptr});
-      });
-    }
+    // Containers an earlier daemon left running are taken back before any pod is synced,
+    // so none of them is started a second time.
+    engine_.recover(
+        [this, alive = alive_](Result<std::vector<engine::RecoveredContainer>> recovered) {
+          if (*alive) on_recovered(std::move(recovered));
+        });
   }
 
   void shutdown(std::function<void()> done) {
@@ -174,8 +184,64 @@ class Kubelet::Impl {
  private:
   // ---- store and engine events ---------------------------------------------------------
 
-  void on_watch(const WatchEvent& ev) {
+  void on_recovered(Result<std::vector<engine::RecoveredContainer>> recovered) {
+    if (!recovered) {
+      spdlog::warn("kubelet: taking back running containers failed: {}", recovered.error().message);
+    } else {
+      std::map<std::string, const Pod*> pods;  // by uid
+      const auto all = store_.list(Kind::kPod);
+      for (const auto& obj : all) {
+        if (const Pod* p = as<Pod>(obj)) pods[p->metadata.uid] = p;
+      }
+      for (auto& rc : *recovered) {
+        auto it = pods.find(rc.pod_uid);
+        const Pod* pod = it == pods.end() ? nullptr : it->second;
+        bool wanted = pod && pod->spec.node_name == options_.node_name &&
+                      std::any_of(pod->spec.containers.begin(), pod->spec.containers.end(),
+                                  [&](const auto& c) { return c.name == rc.container_name; });
+        if (wanted) {
+          adoptable_[rc.pod_uid].push_back(std::move(rc));
+          continue;
+        }
+        spdlog::info("kubelet: container {} of pod {}/{} has no pod any more: stopping it",
+                     rc.container_name, rc.pod_namespace, rc.pod_name);
+        orphans_[rc.container_id] = rc.sandbox_id;
+        engine_.stop_container(rc.container_id, kOrphanGrace);
+      }
+    }
+    recovered_ = true;
     if (shutting_down_) return;
+    for (const auto& obj : store_.list(Kind::kPod)) {
+      on_watch(WatchEvent{WatchEvent::Type::kAdded, obj, nullptr});
+    }
+    // Adoptable containers of pods that were not synced (e.g. bound elsewhere meanwhile).
+    for (auto& [uid, list] : adoptable_) {
+      for (const auto& rc : list) {
+        orphans_[rc.container_id] = rc.sandbox_id;
+        engine_.stop_container(rc.container_id, kOrphanGrace);
+      }
+    }
+    adoptable_.clear();
+  }
+
+  // An orphan ended: its sandbox goes once no other orphan holds it.
+  bool on_orphan_exit(const ContainerEvent& ev) {
+    auto it = orphans_.find(ev.container_id);
+    if (it == orphans_.end() || ev.type != ContainerEvent::Type::kExited) return false;
+    const std::string sandbox = it->second;
+    orphans_.erase(it);
+    for (const auto& [id, sb] : orphans_) {
+      if (sb == sandbox) return true;
+    }
+    for (const auto& [uid, w] : workers_) {
+      if (w->sandbox_id == sandbox) return true;
+    }
+    engine_.remove_sandbox(sandbox);
+    return true;
+  }
+
+  void on_watch(const WatchEvent& ev) {
+    if (shutting_down_ || !recovered_) return;  // the first sync follows recovery
     const Pod* seen = as<Pod>(ev.object);
     if (!seen) return;
     if (ev.type == WatchEvent::Type::kDeleted) {
@@ -196,12 +262,24 @@ class Kubelet::Impl {
       Pod bound = pod;
       bound.spec.node_name = options_.node_name;
       auto r = store_.update(bound);
-      if (!r) spdlog::warn("kubelet: binding pod {}: {}", pod.metadata.name, r.error().message);
+      if (!r) {
+        spdlog::warn("kubelet: binding pod {}: {}", pod.metadata.name, r.error().message);
+      } else if (options_.events) {
+        options_.events->normal(event_target(pod), kSchedulerComponent, "Scheduled",
+                                "Successfully assigned " + pod.metadata.namespace_ + "/" +
+                                    pod.metadata.name + " to " + options_.node_name);
+      }
       return;  // the update comes back as an event
     }
     if (pod.spec.node_name != options_.node_name) return;
     auto it = workers_.find(pod.metadata.uid);
     if (it == workers_.end()) {
+      if (auto adopt = adoptable_.find(pod.metadata.uid); adopt != adoptable_.end()) {
+        auto containers = std::move(adopt->second);
+        adoptable_.erase(adopt);
+        it = workers_.emplace(pod.metadata.uid, std::make_unique<PodWorker>()).first;
+        return begin_adopted(*it->second, pod, containers);
+      }
       if (pod.metadata.deletion_timestamp) {
         // Marked before we ever ran it: nothing to stop.
         (void)store_.remove(Kind::kPod, pod.metadata.namespace_, pod.metadata.name, 0);
@@ -217,6 +295,7 @@ class Kubelet::Impl {
   }
 
   void on_engine_event(const ContainerEvent& ev) {
+    if (on_orphan_exit(ev)) return;
     auto it = workers_.find(ev.pod_uid);
     if (it == workers_.end()) return;
     PodWorker& w = *it->second;
@@ -244,17 +323,81 @@ class Kubelet::Impl {
 
   // ---- pod start ------------------------------------------------------------------------
 
-  void begin(PodWorker& w, const Pod& pod) {
+  // The worker's identity and containers, with what the stored status remembers of earlier
+  // runs (a daemon restart): restart counts and last states carry on.
+  void init_worker(PodWorker& w, const Pod& pod) {
     w.uid = pod.metadata.uid;
     w.ns = pod.metadata.namespace_;
     w.name = pod.metadata.name;
     w.pod = pod;
-    w.start_time = rfc3339_now();
+    w.start_time = pod.status.start_time.empty() ? rfc3339_now() : pod.status.start_time;
     for (const auto& spec : pod.spec.containers) {
       auto c = std::make_unique<ContainerRuntime>();
       c->spec = spec;
+      for (const auto& cs : pod.status.container_statuses) {
+        if (cs.name != spec.name) continue;
+        c->restart_count = cs.restart_count;
+        c->image_id = cs.image_id;
+        c->last_terminated = cs.last_state.terminated;
+        if (cs.state.running) {
+          // It ran when the daemon stopped and was not taken back: that run is over, and
+          // this is a restart, as after a node reboot.
+          ++c->restart_count;
+          config::ContainerStateTerminated gone;
+          gone.exit_code = 255;
+          gone.reason = "Unknown";
+          gone.message = "the container was not running any more when the daemon restarted";
+          gone.started_at = cs.state.running->started_at;
+          gone.finished_at = rfc3339_now();
+          gone.container_id = cs.container_id;
+          c->last_terminated = gone;
+        }
+      }
       w.containers.push_back(std::move(c));
     }
+  }
+
+  // A pod whose containers (some or all) an earlier daemon started and the engine took back:
+  // they keep their ids, processes, restart counts and start times; the rest start anew in
+  // the same sandbox. Readiness starts from what the stored status said and is probed again.
+  void begin_adopted(PodWorker& w, const Pod& pod,
+                     const std::vector<engine::RecoveredContainer>& adopted) {
+    init_worker(w, pod);
+    w.sandbox_id = adopted.front().sandbox_id;
+    w.pod_ip = adopted.front().pod_ip;
+    std::vector<size_t> fresh;
+    for (size_t i = 0; i < w.containers.size(); ++i) {
+      ContainerRuntime& c = *w.containers[i];
+      auto rc = std::find_if(adopted.begin(), adopted.end(),
+                             [&](const auto& r) { return r.container_name == c.spec.name; });
+      if (rc == adopted.end()) {
+        fresh.push_back(i);
+        continue;
+      }
+      bool was_ready = false, was_started = false;
+      for (const auto& cs : pod.status.container_statuses) {
+        if (cs.name != c.spec.name) continue;
+        c.last_terminated = cs.last_state.terminated;
+        was_ready = cs.ready && cs.state.running.has_value();
+        was_started = cs.started && cs.state.running.has_value();
+      }
+      c.id = c.last_id = rc->container_id;
+      c.run = Run::kRunning;
+      c.started_at = rc->started_at;
+      c.started_once = true;
+      c.started = was_started && c.spec.startup_probe.has_value();
+      c.restart_count = rc->restart_count;
+      spdlog::info("kubelet: pod {} container {} adopted (restart {}, ip {})", pod_ref(w),
+                   c.spec.name, c.restart_count, w.pod_ip);
+      start_probes(w, i, was_ready);
+    }
+    publish(w);
+    if (pod.metadata.deletion_timestamp) return begin_termination(w);
+    for (size_t i : fresh) start_container(w, i);
+  }
+
+  void begin(PodWorker& w, const Pod& pod) {
+    init_worker(w, pod);
     w.sandbox_pending = true;
     engine::SandboxRequest req{w.uid, w.name, w.ns,
                                pod.spec.hostname.empty() ? pod.metadata.name : pod.spec.hostname};
@@ -302,9 +445,10 @@ class Kubelet::Impl {
       std::string policy = c.spec.image_pull_policy.empty() ? default_pull_policy(c.spec.image)
                                                             : c.spec.image_pull_policy;
       if (policy == "Never") {
-        set_waiting(
-            w, c, "ErrImageNeverPull",
-            "Container image \"" + c.spec.image + "\" is not present with pull policy of Never");
+        const std::string message =
+            "Container image \"" + c.spec.image + "\" is not present with pull policy of Never";
+        set_waiting(w, c, "ErrImageNeverPull", message);
+        event(w, &c, "Warning", "ErrImageNeverPull", message);
         return retry_later(w, index, kImageRetry);
       }
       if (c.spec.command.empty()) {
@@ -313,11 +457,17 @@ class Kubelet::Impl {
                         "\" is not built; the process engine has no registry: run `skiff build "
                         "-t " +
                         c.spec.image + " DIR` (DIR holds its Dockerfile)");
+        event(w, &c, "Warning", "Failed",
+              "Failed to pull image \"" + c.spec.image + "\": " + c.waiting.message);
         return retry_later(w, index, kImageRetry);
       }
       image.ref = c.spec.image;  // a "host image": the spec's command runs on the host
     }
     c.image_id = image.id;
+    if (found) {
+      event(w, &c, "Normal", "Pulled",
+            "Container image \"" + c.spec.image + "\" already present on machine");
+    }
 
     PodEnvContext ctx;
     ctx.pod_name = w.name;
@@ -364,6 +514,7 @@ class Kubelet::Impl {
         return check_shutdown();
       }
       set_waiting(w, c, "RunContainerError", r.error().message);
+      event(w, &c, "Warning", "Failed", "Error: " + r.error().message);
       return retry_later(w, index, kImageRetry);
     }
     c.id = *r;
@@ -378,7 +529,10 @@ class Kubelet::Impl {
     }
     spdlog::info("kubelet: pod {} container {} started (restart {}, ip {})", pod_ref(w),
                  c.spec.name, c.restart_count, w.pod_ip);
-    start_readiness(w, index);
+    event(w, &c, "Normal", "Created", "Created container " + c.spec.name);
+    event(w, &c, "Normal", "Started", "Started container " + c.spec.name);
+    c.started = false;
+    start_probes(w, index, false);
     publish(w);
   }
 
@@ -398,10 +552,104 @@ class Kubelet::Impl {
     publish(w);
   }
 
-  // ---- readiness ------------------------------------------------------------------------
+  // ---- probes ---------------------------------------------------------------------------
 
-  void start_readiness(PodWorker& w, size_t index) {
+  // How long the container has run: probes' initialDelaySeconds count from its start, also
+  // for a container adopted after a daemon restart.
+  std::chrono::milliseconds running_for(const ContainerRuntime& c) const {
+    auto since = parse_rfc3339(c.started_at);
+    if (!since) return std::chrono::milliseconds(0);
+    auto d = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::system_clock::now() - *since);
+    return std::max(d, std::chrono::milliseconds(0));
+  }
+
+  ProbeSchedule schedule_of(const config::Probe& p, const ContainerRuntime& c,
+                            std::optional<bool> initial) const {
+    ProbeSchedule s;
+    s.initial_delay = std::max(
+        std::chrono::milliseconds(0),
+        std::chrono::milliseconds(1000 * std::max(0, p.initial_delay_seconds)) - running_for(c));
+    s.period = std::chrono::seconds(std::max(1, p.period_seconds));
+    s.success_threshold = std::max(1, p.success_threshold);
+    s.failure_threshold = std::max(1, p.failure_threshold);
+    s.initial_result = initial;
+    return s;
+  }
+
+  // Startup probe first (it gates the others), then liveness and readiness, as kubelet.
+  void start_probes(PodWorker& w, size_t index, bool ready_before) {
     ContainerRuntime& c = *w.containers[index];
+    if (c.spec.startup_probe && !c.started) {
+      auto on_result = [this, alive = alive_, uid = w.uid, index](bool ok) {
+        if (!*alive) return;
+        PodWorker* w = worker(uid);
+        if (!w) return;
+        ContainerRuntime& c = *w->containers[index];
+        if (c.run != Run::kRunning || !c.startup) return;
+        if (!ok) return on_probe_failed(*w, index, "Startup");
+        spdlog::info("kubelet: pod {} container {} started (startup probe passed)", pod_ref(*w),
+                     c.spec.name);
+        c.startup->stop();
+        c.started = true;
+        start_liveness(*w, index);
+        start_readiness(*w, index, false);
+        publish(*w);
+      };
+      const config::Probe& p = *c.spec.startup_probe;
+      c.startup = std::make_unique<Prober>(io_, schedule_of(p, c, std::nullopt),
+                                           probe_check(w, c, p), on_result);
+      c.startup->start();
+      return;
+    }
+    c.started = true;
+    start_liveness(w, index);
+    start_readiness(w, index, ready_before);
+  }
+
+  void start_liveness(PodWorker& w, size_t index) {
+    ContainerRuntime& c = *w.containers[index];
+    if (!c.spec.liveness_probe) return;
+    auto on_result = [this, alive = alive_, uid = w.uid, index](bool ok) {
+      if (!*alive || ok) return;
+      PodWorker* w = worker(uid);
+      if (!w) return;
+      ContainerRuntime& c = *w->containers[index];
+      if (c.run != Run::kRunning || !c.liveness) return;
+      on_probe_failed(*w, index, "Liveness");
+    };
+    const config::Probe& p = *c.spec.liveness_probe;
+    c.liveness =
+        std::make_unique<Prober>(io_, schedule_of(p, c, true), probe_check(w, c, p), on_result);
+    c.liveness->start();
+  }
+
+  // A liveness or startup probe reached its failure threshold: the container is killed with
+  // its grace period and restarted per the restart policy (on_exit), as kubelet does.
+  void on_probe_failed(PodWorker& w, size_t index, const char* which) {
+    ContainerRuntime& c = *w.containers[index];
+    quiesce(c);  // no probe runs against a container being killed
+    const auto grace = std::chrono::seconds(w.pod.spec.termination_grace_period_seconds);
+    event(w, &c, "Warning", "Unhealthy", std::string(which) + " probe failed");
+    event(w, &c, "Normal", "Killing",
+          "Container " + c.spec.name + " failed " +
+              (std::string_view(which) == "Liveness" ? "liveness" : "startup") +
+              " probe, will be restarted");
+    spdlog::warn("kubelet: pod {} container {}: {} probe failed {} times", pod_ref(w), c.spec.name,
+                 which,
+                 std::string_view(which) == "Liveness" ? c.spec.liveness_probe->failure_threshold
+                                                       : c.spec.startup_probe->failure_threshold);
+    spdlog::info(
+        "kubelet: killing container {} of pod {}: failed {} probe, will be restarted "
+        "(grace {}s)",
+        c.spec.name, pod_ref(w), which, grace.count());
+    publish(w);
+    engine_.stop_container(c.id, grace);
+  }
+
+  void start_readiness(PodWorker& w, size_t index, bool ready_before) {
+    ContainerRuntime& c = *w.containers[index];
+    c.ready = ready_before;
     auto on_change = [this, alive = alive_, uid = w.uid, index](bool ready) {
       if (!*alive) return;
       PodWorker* w = worker(uid);
@@ -411,16 +659,15 @@ class Kubelet::Impl {
       c.ready = ready;
       spdlog::info("kubelet: pod {} container {} {}", pod_ref(*w), c.spec.name,
                    ready ? "ready" : "not ready");
+      if (!ready && c.spec.readiness_probe) {
+        event(*w, &c, "Warning", "Unhealthy", "Readiness probe failed");
+      }
       publish(*w);
     };
     if (c.spec.readiness_probe) {
       const config::Probe& p = *c.spec.readiness_probe;
-      ProbeSchedule s;
-      s.initial_delay = std::chrono::seconds(std::max(0, p.initial_delay_seconds));
-      s.period = std::chrono::seconds(std::max(1, p.period_seconds));
-      s.success_threshold = p.success_threshold;
-      s.failure_threshold = p.failure_threshold;
-      c.prober = std::make_unique<Prober>(io_, s, probe_check(w, c, p), on_change);
+      c.prober = std::make_unique<Prober>(io_, schedule_of(p, c, ready_before),
+                                          probe_check(w, c, p), on_change);
       c.prober->start();
       return;
     }
@@ -439,6 +686,7 @@ class Kubelet::Impl {
     s.period_until_success = options_.port_check_period;
     s.success_threshold = 1;
     s.failure_threshold = 1;
+    s.initial_result = ready_before;
     auto timeout = std::max(options_.port_check_period, std::chrono::milliseconds(1000));
     ProbeCheck check = [this, ip = w.pod_ip, ports, timeout](CheckDone done) {
       // Ready only when every declared port accepts a connection.
@@ -487,8 +735,10 @@ class Kubelet::Impl {
   // ---- exits and restarts ---------------------------------------------------------------
 
   void quiesce(ContainerRuntime& c) {
-    if (c.prober) c.prober->stop();
-    c.prober.reset();
+    for (auto* p : {&c.prober, &c.liveness, &c.startup}) {
+      if (*p) (*p)->stop();
+      p->reset();
+    }
     if (c.timer) c.timer->cancel();
     c.timer.reset();
     c.ready = false;
@@ -499,7 +749,13 @@ class Kubelet::Impl {
     config::ContainerStateTerminated term;
     term.exit_code = ev.exit_code;
     term.signal = ev.signal;
-    term.reason = ev.oom_killed ? "OOMKilled" : (ev.exit_code == 0 ? "Completed" : "Error");
+    term.reason = ev.oom_killed          ? "OOMKilled"
+                  : ev.exit_code_unknown ? "Unknown"
+                  : ev.exit_code == 0    ? "Completed"
+                                         : "Error";
+    if (ev.exit_code_unknown) {
+      term.message = "adopted after a daemon restart; the kernel did not report its exit status";
+    }
     term.started_at = c.started_at;
     term.finished_at = ev.time.empty() ? rfc3339_now() : ev.time;
     term.container_id = "process://" + c.id;
@@ -534,6 +790,9 @@ class Kubelet::Impl {
                                          " pod=" + w.name + "_" + w.ns + "(" + w.uid + ")"};
     spdlog::info("kubelet: pod {} container {} in CrashLoopBackOff, restarting in {}", pod_ref(w),
                  c.spec.name, format_go_duration(delay));
+    event(w, &c, "Warning", "BackOff",
+          "Back-off restarting failed container " + c.spec.name + " in pod " + w.name + "_" + w.ns +
+              "(" + w.uid + ")");
     publish(w);
     c.timer = std::make_unique<asio::steady_timer>(io_, delay);
     c.timer->async_wait(
@@ -586,6 +845,7 @@ class Kubelet::Impl {
       if (c->run == Run::kRunning) {
         spdlog::info("kubelet: killing container {} of pod {} (grace {}s)", c->spec.name,
                      pod_ref(w), grace.count());
+        event(w, c.get(), "Normal", "Killing", "Stopping container " + c->spec.name);
         engine_.stop_container(c->id, grace);
       }
     }
@@ -655,7 +915,7 @@ class Kubelet::Impl {
       cs.image_id = c->image_id;
       cs.restart_count = c->restart_count;
       cs.ready = c->ready && c->run == Run::kRunning;
-      cs.started = c->run == Run::kRunning;
+      cs.started = c->run == Run::kRunning && c->started;
       if (!c->last_id.empty()) cs.container_id = "process://" + c->last_id;
       if (c->run == Run::kRunning) {
         cs.state.running = config::ContainerStateRunning{c->started_at};
@@ -717,6 +977,22 @@ class Kubelet::Impl {
     if (!r) spdlog::warn("kubelet: status of pod {}: {}", pod_ref(w), r.error().message);
   }
 
+  // ---- events ---------------------------------------------------------------------------
+
+  // An Event about the pod (a container's: field path spec.containers{name}), when the
+  // kubelet has a recorder.
+  void event(const PodWorker& w, const ContainerRuntime* c, const char* type,
+             const std::string& reason, const std::string& message) {
+    if (!options_.events) return;
+    EventTarget target{config::Pod::kKind,
+                       config::Pod::kApiVersion,
+                       w.ns,
+                       w.name,
+                       w.uid,
+                       c ? "spec.containers{" + c->spec.name + "}" : std::string()};
+    options_.events->record(target, kKubeletComponent, type, reason, message);
+  }
+
   // ---- lookups --------------------------------------------------------------------------
 
   PodWorker* worker(const std::string& uid) {
@@ -741,6 +1017,10 @@ class Kubelet::Impl {
   uint64_t watch_id_ = 0;
   bool shutting_down_ = false;
   std::function<void()> shutdown_done_;
+  bool recovered_ = false;  // engine.recover() answered; pods are synced only after that
+  // Containers taken back from an earlier daemon, by pod uid, until their pod is synced.
+  std::map<std::string, std::vector<engine::RecoveredContainer>> adoptable_;
+  std::map<std::string, std::string> orphans_;  // adopted container id -> sandbox id, stopping
   // Callbacks posted to the loop or held by the engine, the store and the table check this:
   // the kubelet may be destroyed before they run.
   std::shared_ptr<std::atomic<bool>> alive_ = std::make_shared<std::atomic<bool>>(true);

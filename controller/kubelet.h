@@ -19,6 +19,8 @@
 
 namespace skiff::controller {
 
+class EventRecorder;
+
 struct KubeletOptions {
   std::string node_name = "skiff";
   std::string node_ip = "127.0.0.1";
@@ -26,6 +28,7 @@ struct KubeletOptions {
   std::chrono::milliseconds backoff_max{300000};       // 5 min
   std::chrono::milliseconds port_check_period{200};    // readiness without a probe
   std::chrono::milliseconds unpublish_wait_max{2000};  // bound on waiting for the snapshot
+  EventRecorder* events = nullptr;  // Scheduled, Started, Killing, BackOff...; null: none
 };
 
 class Kubelet {

@@ -113,13 +113,18 @@ void http_get_check(asio::io_context& io, const std::string& host, uint16_t port
 
 struct Prober::State : std::enable_shared_from_this<Prober::State> {
   State(asio::io_context& io, ProbeSchedule s, ProbeCheck c, std::function<void(bool)> f)
-      : timer(io), schedule(s), check(std::move(c)), on_change(std::move(f)) {}
+      : timer(io),
+        schedule(s),
+        check(std::move(c)),
+        on_change(std::move(f)),
+        ready(s.initial_result),
+        ever_succeeded(s.initial_result.value_or(false)) {}
   asio::steady_timer timer;
   ProbeSchedule schedule;
   ProbeCheck check;
   std::function<void(bool)> on_change;
   bool stopped = false;
-  bool ready = false;
+  std::optional<bool> ready;
   bool ever_succeeded = false;
   int successes = 0;
   int failures = 0;
@@ -151,13 +156,13 @@ struct Prober::State : std::enable_shared_from_this<Prober::State> {
       ever_succeeded = true;
       failures = 0;
       ++successes;
-      if (!ready && successes >= std::max(1, schedule.success_threshold)) set(true);
+      if (ready != true && successes >= std::max(1, schedule.success_threshold)) set(true);
     } else {
       successes = 0;
       ++failures;
-      if (ready && failures >= std::max(1, schedule.failure_threshold)) set(false);
+      if (ready != false && failures >= std::max(1, schedule.failure_threshold)) set(false);
       // After a failure marks it not ready, look for recovery at the fast period again.
-      if (!ready) ever_succeeded = false;
+      if (ready != true) ever_succeeded = false;
     }
   }
   void set(bool r) {
@@ -184,6 +189,6 @@ void Prober::stop() {
   state_->timer.cancel();
 }
 
-bool Prober::ready() const { return state_->ready; }
+bool Prober::ready() const { return state_->ready.value_or(false); }
 
 }  // namespace skiff::controller

@@ -1,11 +1,13 @@
-// Readiness checks, run asynchronously on the controller loop: single checks (TCP connect,
-// HTTP GET) and the Prober that repeats one on a schedule with kubelet's thresholds.
+// Probe checks, run asynchronously on the controller loop: single checks (TCP connect,
+// HTTP GET) and the Prober that repeats one on a schedule with kubelet's thresholds. The
+// kubelet runs one Prober per probe of a container: readiness, liveness and startup.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -32,12 +34,16 @@ struct ProbeSchedule {
   std::chrono::milliseconds period_until_success{0};
   int success_threshold = 1;
   int failure_threshold = 3;
+  // The result before any check, as kubelet's: false for readiness (not ready until it
+  // passes; true for a container adopted as ready), true for liveness (alive until it
+  // fails), nullopt for startup (unknown: both outcomes are reported).
+  std::optional<bool> initial_result = false;
 };
 
-// Runs `check` every period after the initial delay. Starts not ready; becomes ready after
-// success_threshold consecutive successes and not ready after failure_threshold consecutive
-// failures; on_change is called (on the loop) at each transition. Stopping (or destroying) it
-// cancels pending work; no callback runs after that.
+// Runs `check` every period after the initial delay. The result turns true after
+// success_threshold consecutive successes and false after failure_threshold consecutive
+// failures; on_change is called (on the loop) each time the result changes, including from
+// unknown. Stopping (or destroying) it cancels pending work; no callback runs after that.
 class Prober {
  public:
   Prober(boost::asio::io_context& io, ProbeSchedule schedule, ProbeCheck check,
@@ -48,7 +54,7 @@ class Prober {
 
   void start();
   void stop();
-  bool ready() const;
+  bool ready() const;  // the current result; false while unknown
 
  private:
   struct State;

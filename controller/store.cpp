@@ -2,10 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "config/kinds.h"
 #include "controller/rfc3339.h"
 #include "controller/safe_encode.h"
 #include "controller/service_allocation.h"
+#include "controller/store_persistence.h"
 
 namespace skiff::controller {
 namespace {
@@ -39,8 +42,10 @@ bool spec_differs(const Object& a, const Object& b) {
         const auto& y = std::get<T>(b);
         if constexpr (std::is_same_v<T, config::Endpoints>) {
           return x.subsets != y.subsets;
-        } else {
+        } else if constexpr (requires { x.spec; }) {
           return !(x.spec == y.spec);
+        } else {
+          return false;  // an Event: no spec, no generation
         }
       },
       a);
@@ -67,7 +72,7 @@ Object merge_update(const Object& stored, const Object& incoming) {
         if constexpr (std::is_same_v<T, config::Service>) {
           preserve_service_allocations(s.spec, n.spec);
         }
-        if constexpr (!std::is_same_v<T, config::Endpoints>) n.status = s.status;
+        if constexpr (requires { n.status; }) n.status = s.status;
       },
       next);
   return next;
@@ -78,6 +83,32 @@ Object merge_update(const Object& stored, const Object& incoming) {
 Store::Store() : Store(rfc3339_now) {}
 
 Store::Store(Clock clock) : clock_(std::move(clock)) {}
+
+void Store::restore(std::vector<Object> objects, uint64_t resource_version) {
+  for (auto& object : objects) {
+    const Kind kind = config::kind_of(object);
+    const auto& m = config::meta(object);
+    resource_version = std::max(resource_version, m.resource_version);
+    Key key{m.namespace_.empty() ? "default" : m.namespace_, m.name};
+    objects_[static_cast<size_t>(kind)].emplace(std::move(key),
+                                                std::make_shared<const Object>(std::move(object)));
+  }
+  resource_version_ = std::max(resource_version_, resource_version);
+}
+
+Result<ObjectPtr> Store::apply(Object object) {
+  const auto& m = config::meta(object);
+  auto stored = get(config::kind_of(object), m.namespace_, m.name);
+  if (!stored) return create(std::move(object));
+  // As kubectl apply's merge: annotations the manifest leaves out stay (controllers keep
+  // theirs there, e.g. deployment.kubernetes.io/revision); the rest is the manifest's.
+  auto& next = config::meta(object);
+  auto annotations = config::meta(*stored).annotations;
+  for (auto& [k, v] : next.annotations) annotations[k] = v;
+  next.annotations = std::move(annotations);
+  next.resource_version = 0;
+  return update(std::move(object));
+}
 
 Result<ObjectPtr> Store::create(Object object) {
   Kind kind = config::kind_of(object);
@@ -147,7 +178,7 @@ Result<ObjectPtr> Store::update_status(const Object& object) {
   std::visit(
       [&](auto& n) {
         using T = std::decay_t<decltype(n)>;
-        if constexpr (!std::is_same_v<T, config::Endpoints>) n.status = std::get<T>(object).status;
+        if constexpr (requires { n.status; }) n.status = std::get<T>(object).status;
       },
       next);
   if (next == *stored) return stored;
@@ -184,9 +215,15 @@ Result<ObjectPtr> Store::remove(Kind kind, std::string_view ns_in, std::string_v
     }
   }
 
+  const uint64_t version = resource_version_ + 1;
+  if (persistence_) {
+    if (auto e = persistence_->erase(kind, ns, name, version)) {
+      return ApiError{500, "InternalError", "deleting " + described(kind, name) + ": " + *e, {}};
+    }
+  }
   objects.erase(it);
   Object last = *stored;
-  config::meta(last).resource_version = ++resource_version_;
+  config::meta(last).resource_version = resource_version_ = version;
   auto last_ptr = std::make_shared<const Object>(std::move(last));
   notify(kind, WatchEvent{WatchEvent::Type::kDeleted, last_ptr, stored});
   return last_ptr;
@@ -225,7 +262,17 @@ uint64_t Store::watch(Kind kind, Watcher watcher) {
 void Store::unwatch(uint64_t id) { watchers_.erase(id); }
 
 Result<ObjectPtr> Store::commit(Kind kind, Key key, Object next, ObjectPtr previous) {
-  config::meta(next).resource_version = ++resource_version_;
+  const uint64_t version = resource_version_ + 1;
+  config::meta(next).resource_version = version;
+  if (persistence_) {
+    if (auto e = persistence_->save(next)) {
+      return ApiError{500,
+                      "InternalError",
+                      "storing " + described(kind, config::meta(next).name) + ": " + *e,
+                      {}};
+    }
+  }
+  resource_version_ = version;
   auto ptr = std::make_shared<const Object>(std::move(next));
   objects_[static_cast<size_t>(kind)][std::move(key)] = ptr;
   notify(kind, WatchEvent{previous ? WatchEvent::Type::kModified : WatchEvent::Type::kAdded, ptr,

@@ -33,6 +33,8 @@ struct WatchEvent {
   ObjectPtr previous;  // before the change; null for kAdded
 };
 
+class StatePersistence;
+
 class Store {
  public:
   using Watcher = std::function<void(const WatchEvent&)>;
@@ -40,6 +42,16 @@ class Store {
 
   Store();
   explicit Store(Clock clock);
+
+  // From now on every change is written through `persistence` (nullptr: memory only) before
+  // it takes effect: a change that cannot be written is refused (InternalError) and the
+  // store stays as it was, as an API server whose etcd write failed.
+  void set_persistence(StatePersistence* persistence) { persistence_ = persistence; }
+  // Puts objects loaded from disk back as they were (uid, resourceVersion, timestamps, status
+  // kept), without events, and continues the resourceVersion sequence after
+  // `resource_version`. For daemon start, before anything watches; an object whose key is
+  // already taken is skipped.
+  void restore(std::vector<Object> objects, uint64_t resource_version);
 
   // Create: sets uid, resourceVersion, generation 1 and creationTimestamp; honours
   // metadata.generateName; AlreadyExists if the name is taken. Status is kept as given.
@@ -49,6 +61,10 @@ class Store {
   // generation grows when the spec changed. An update that changes nothing is a no-op: no new
   // resourceVersion, no event.
   Result<ObjectPtr> update(Object object);
+  // What `skiff up -f` does with each manifest object, as kubectl apply: create it, or update
+  // the stored one keeping what the cluster set (a Service's clusterIP and nodePorts, status,
+  // annotations the manifest does not mention).
+  Result<ObjectPtr> apply(Object object);
   // Replaces only the status (the /status subresource). No-op when equal.
   Result<ObjectPtr> update_status(const Object& object);
   // Delete. A Pod that is bound to the node (spec.nodeName set) and gets a grace period > 0
@@ -79,7 +95,8 @@ class Store {
   Clock clock_;
   uint64_t resource_version_ = 0;
   uint64_t next_watch_id_ = 1;
-  std::map<Key, ObjectPtr> objects_[5];  // indexed by Kind
+  StatePersistence* persistence_ = nullptr;                         // not owned; outlives the store
+  std::map<Key, ObjectPtr> objects_[std::size(config::kAllKinds)];  // indexed by Kind
   std::map<uint64_t, std::pair<Kind, Watcher>> watchers_;
 };
 

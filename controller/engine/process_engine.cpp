@@ -1,8 +1,13 @@
 #include "controller/engine/process_engine.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
+#include <poll.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,7 +19,9 @@
 #include <thread>
 
 #include "controller/engine/process_spawn.h"
+#include "controller/object_file.h"
 #include "controller/rfc3339.h"
+#include "controller/store_persistence.h"
 
 namespace skiff::controller::engine {
 namespace fs = std::filesystem;
@@ -23,6 +30,45 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr size_t kExecOutputMax = 10 * 1024;
+// How long an adopted container's exit waits for its new parent to reap it (the kernel has
+// its exit status only then), polled at kExitInfoPoll.
+constexpr int kExitInfoAttempts = 40;
+constexpr std::chrono::milliseconds kExitInfoPoll{25};
+
+std::optional<ProcStat> read_proc_stat(pid_t pid) {
+  std::string error;
+  auto text = read_whole_file("/proc/" + std::to_string(pid) + "/stat", &error);
+  if (!text) return std::nullopt;
+  return parse_proc_stat(*text);
+}
+
+// PIDFD_GET_INFO with PIDFD_INFO_EXIT (Linux 6.15), declared here because Debian 12's
+// headers predate it. The layout is the kernel's first version (PIDFD_INFO_SIZE_VER0).
+struct PidfdInfo {
+  uint64_t mask;
+  uint64_t cgroupid;
+  uint32_t pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid, fsuid, fsgid;
+  int32_t exit_code;  // a wait status
+};
+static_assert(sizeof(PidfdInfo) == 64);
+constexpr uint64_t kPidfdInfoExit = uint64_t{1} << 3;
+constexpr unsigned long kPidfdGetInfo = _IOWR(0xFF, 11, PidfdInfo);
+
+// The wait status of the process behind pidfd once it has exited and been reaped; nullopt
+// before that, or when the kernel cannot tell (older than 6.15).
+std::optional<int> pidfd_exit_status(int pidfd) {
+  PidfdInfo info{};
+  info.mask = kPidfdInfoExit;
+  if (::ioctl(pidfd, kPidfdGetInfo, &info) != 0) return std::nullopt;
+  if (!(info.mask & kPidfdInfoExit)) return std::nullopt;
+  return info.exit_code;
+}
+
+// True once the process behind pidfd has exited (readable pidfd).
+bool pidfd_exited(int pidfd) {
+  pollfd p{pidfd, POLLIN, 0};
+  return ::poll(&p, 1, 0) > 0;
+}
 
 IpAllocator make_allocator(const std::string& cidr) {
   auto a = IpAllocator::from_cidr(cidr);
@@ -97,6 +143,15 @@ struct ExecSession : std::enable_shared_from_this<ExecSession> {
         });
   }
   void on_exit() {
+    // A wakeup is not proof of an exit (see ProcessEngine::on_exit).
+    if (!pidfd_exited(exit_watch.native_handle())) {
+      auto self = shared_from_this();
+      exit_watch.async_wait(asio::posix::stream_descriptor::wait_read,
+                            [self](const boost::system::error_code& ec) {
+                              if (!ec && !self->exited) self->on_exit();
+                            });
+      return;
+    }
     ::kill(-pid, SIGKILL);  // the exec ends with its main process, like a container
     ExitStatus st;
     if (!reap(pid, st)) {
@@ -247,13 +302,43 @@ void ProcessEngine::start_container(const ContainerRequest& request, Done<std::s
   c->working_dir = working_dir;
   c->pidfd = std::make_unique<asio::posix::stream_descriptor>(io_, spawned->pidfd);
   containers_[c->id] = c;
+  const std::string started_at = rfc3339_now();
+  // The child cannot be reaped before on_exit, so its /proc entry (a zombie at worst) holds.
+  if (auto st = read_proc_stat(c->pid)) {
+    write_record(*c,
+                 ContainerRecord{c->id, c->pid, st->start_time, request.pod_uid, request.pod_name,
+                                 request.pod_namespace, request.container_name, request.sandbox_id,
+                                 request.pod_ip, request.restart_count, started_at, log.string(),
+                                 pod_dir.string(), request.env, working_dir});
+  } else {
+    spdlog::warn(
+        "process engine: no /proc entry for pid {}: container {} cannot be adopted "
+        "after a daemon restart",
+        c->pid, c->id);
+  }
   watch_exit(c);
 
   asio::post(io_, [alive = alive_, d = std::move(done), id = c->id] {
     if (*alive) d(id);
   });
   emit(ContainerEvent{ContainerEvent::Type::kStarted, c->id, c->pod_uid, c->container_name, 0, 0,
-                      false, rfc3339_now()});
+                      false, started_at});
+}
+
+void ProcessEngine::write_record(Running& c, ContainerRecord record) {
+  const fs::path path = records_dir() / (path_component(c.id) + ".json");
+  if (auto e = write_file_durably(path, frame_state_file(record_to_json(record)))) {
+    spdlog::warn("process engine: container {} cannot be adopted after a daemon restart: {}", c.id,
+                 *e);
+    return;
+  }
+  c.record = path;
+}
+
+void ProcessEngine::drop_record(Running& c) {
+  if (c.record.empty()) return;
+  if (auto e = remove_file_durably(c.record)) spdlog::warn("process engine: {}", *e);
+  c.record.clear();
 }
 
 void ProcessEngine::watch_exit(const std::shared_ptr<Running>& c) {
@@ -266,18 +351,66 @@ void ProcessEngine::watch_exit(const std::shared_ptr<Running>& c) {
 }
 
 void ProcessEngine::on_exit(const std::shared_ptr<Running>& c) {
+  // A readiness wakeup is not proof of an exit: when a pidfd is closed and its number reused
+  // at once, the reactor can hand a stale event to the new descriptor. A group kill on that
+  // word would kill a healthy container, so the pidfd itself is asked first.
+  if (!pidfd_exited(c->pidfd->native_handle())) return watch_exit(c);
+  if (c->adopted) return on_adopted_exit(c);
   // The main process is a zombie now, so its pid (= the group id) cannot be reused yet: the
   // group kill cannot hit a stranger.
   ::kill(-c->pid, SIGKILL);
   ExitStatus st;
   if (!reap(c->pid, st)) return watch_exit(c);
+  finish_exit(c, st.exit_code, st.signal, false);
+}
+
+void ProcessEngine::on_adopted_exit(const std::shared_ptr<Running>& c) {
+  if (c->exit_info_attempts == 0) {
+    // The rest of the group goes with its leader. The leader may already be reaped by its
+    // new parent, but the group id stays taken while any member lives, so this reaches the
+    // container's own processes or nobody.
+    ::kill(-c->pid, SIGKILL);
+  }
+  if (auto status = pidfd_exit_status(c->pidfd->native_handle())) {
+    if (WIFSIGNALED(*status)) {
+      return finish_exit(c, 128 + WTERMSIG(*status), WTERMSIG(*status), false);
+    }
+    return finish_exit(c, WEXITSTATUS(*status), 0, false);
+  }
+  if (++c->exit_info_attempts >= kExitInfoAttempts) {
+    spdlog::info(
+        "process engine: adopted container {} (pid {}) exited; its exit status is not "
+        "known",
+        c->id, c->pid);
+    return finish_exit(c, 255, 0, true);
+  }
+  if (!c->exit_info_timer) c->exit_info_timer = std::make_unique<asio::steady_timer>(io_);
+  c->exit_info_timer->expires_after(kExitInfoPoll);
+  c->exit_info_timer->async_wait([this, alive = alive_, c](const boost::system::error_code& ec) {
+    if (ec || !*alive || c->exited) return;
+    on_adopted_exit(c);
+  });
+}
+
+void ProcessEngine::finish_exit(const std::shared_ptr<Running>& c, int exit_code, int signal,
+                                bool unknown) {
   c->exited = true;
   if (c->kill_timer) c->kill_timer->cancel();
+  if (c->exit_info_timer) c->exit_info_timer->cancel();
   boost::system::error_code ignored;
   c->pidfd->close(ignored);
+  drop_record(*c);
   containers_.erase(c->id);
-  emit(ContainerEvent{ContainerEvent::Type::kExited, c->id, c->pod_uid, c->container_name,
-                      st.exit_code, st.signal, false, rfc3339_now()});
+  ContainerEvent ev{ContainerEvent::Type::kExited,
+                    c->id,
+                    c->pod_uid,
+                    c->container_name,
+                    exit_code,
+                    signal,
+                    false,
+                    rfc3339_now()};
+  ev.exit_code_unknown = unknown;
+  emit(std::move(ev));
 }
 
 void ProcessEngine::stop_container(const std::string& container_id, std::chrono::seconds grace) {
@@ -352,8 +485,96 @@ pid_t ProcessEngine::pid_of(const std::string& container_id) const {
 }
 
 void ProcessEngine::recover(Done<std::vector<RecoveredContainer>> done) {
-  // No container records survive a daemon restart yet (#8 adds them); nothing to take back.
-  boost::asio::post(io_, [done = std::move(done)] { done(std::vector<RecoveredContainer>{}); });
+  std::vector<RecoveredContainer> out;
+  std::vector<fs::path> files;
+  std::error_code ec;
+  for (fs::directory_iterator it(records_dir(), ec), end; !ec && it != end; it.increment(ec)) {
+    files.push_back(it->path());
+  }
+  std::sort(files.begin(), files.end());
+  for (const fs::path& path : files) {
+    const std::string name = path.filename().string();
+    if (name.starts_with(".") && name.ends_with(".tmp")) {  // a write that never completed
+      (void)remove_file_durably(path);
+      continue;
+    }
+    if (!name.ends_with(".json")) continue;
+    std::string error;
+    auto bytes = read_whole_file(path, &error);
+    std::optional<ContainerRecord> record;
+    if (bytes) {
+      auto payload = unframe_state_file(*bytes);
+      if (auto* text = std::get_if<std::string>(&payload)) {
+        record = record_from_json(*text, &error);
+      } else {
+        error = std::get<UnframeError>(payload).message;
+      }
+    }
+    if (!record) {
+      // Without a whole record the process cannot be identified, so it is left alone.
+      spdlog::error(
+          "process engine: container record {} refused: {}; its process (if any) is "
+          "not adopted",
+          path.string(), error);
+      fs::path aside = path;
+      aside += ".corrupt";
+      fs::rename(path, aside, ec);
+      continue;
+    }
+    if (auto why = adopt(*record, out)) {
+      spdlog::info("process engine: container {} of pod {}/{} not adopted: {}",
+                   record->container_id, record->pod_namespace, record->pod_name, *why);
+      (void)remove_file_durably(path);
+      continue;
+    }
+    containers_.at(record->container_id)->record = path;
+    spdlog::info("process engine: adopted container {} of pod {}/{} (pid {})", record->container_id,
+                 record->pod_namespace, record->pod_name, record->pid);
+  }
+  asio::post(io_, [alive = alive_, done = std::move(done), out = std::move(out)] {
+    if (*alive) done(out);
+  });
+}
+
+std::optional<std::string> ProcessEngine::adopt(const ContainerRecord& r,
+                                                std::vector<RecoveredContainer>& out) {
+  if (containers_.contains(r.container_id)) return "already running";
+  // The pidfd first, then the identity check: if the checked process is still alive after
+  // the check (the pidfd is not readable), the pidfd names that process, because its pid
+  // cannot be reused while it lives.
+  int fd = static_cast<int>(::syscall(SYS_pidfd_open, r.pid, 0));
+  if (fd < 0) return fmt::format("pid {} is gone: it ended while the daemon was down", r.pid);
+  auto st = read_proc_stat(r.pid);
+  std::optional<std::string> why =
+      st ? identity_mismatch(r, *st) : fmt::format("pid {} is gone", r.pid);
+  if (!why && pidfd_exited(fd)) why = fmt::format("pid {} has exited", r.pid);
+  if (why) {
+    ::close(fd);
+    return why;
+  }
+  if (!sandboxes_.contains(r.sandbox_id)) {
+    if (!ips_.reserve(r.pod_ip) && !ips_.in_use(r.pod_ip)) {
+      spdlog::warn("process engine: adopted pod {}/{} keeps {}, outside the pod range {}",
+                   r.pod_namespace, r.pod_name, r.pod_ip, options_.pod_cidr);
+    }
+    sandboxes_[r.sandbox_id] = SandboxRecord{r.pod_ip, r.pod_uid, r.pod_dir};
+  }
+  pod_dirs_[r.pod_uid] = r.pod_dir;
+  auto c = std::make_shared<Running>();
+  c->id = r.container_id;
+  c->pod_uid = r.pod_uid;
+  c->container_name = r.container_name;
+  c->pid = r.pid;
+  c->env = r.env;
+  c->working_dir = r.working_dir;
+  c->adopted = true;
+  c->pidfd = std::make_unique<asio::posix::stream_descriptor>(io_, fd);
+  containers_[c->id] = c;
+  watch_exit(c);
+  out.push_back(RecoveredContainer{r.container_id, r.sandbox_id, r.pod_ip, r.pod_uid, r.pod_name,
+                                   r.pod_namespace, r.container_name, r.restart_count,
+                                   r.started_at});
+  return std::nullopt;
 }
 
 void ProcessEngine::kill_all() {
@@ -367,14 +588,26 @@ void ProcessEngine::kill_all() {
     for (auto it = pending.begin(); it != pending.end();) {
       auto c = it->second;
       ExitStatus st;
-      if (c->exited || reap(c->pid, st)) {
+      // An adopted process is not our child: it is gone once its pidfd says so.
+      const bool gone =
+          c->exited || (c->adopted ? pidfd_exited(c->pidfd->native_handle()) : reap(c->pid, st));
+      if (gone) {
         if (!c->exited) {
           c->exited = true;
           if (c->kill_timer) c->kill_timer->cancel();
+          if (c->exit_info_timer) c->exit_info_timer->cancel();
           boost::system::error_code ignored;
           c->pidfd->close(ignored);
-          emit(ContainerEvent{ContainerEvent::Type::kExited, c->id, c->pod_uid, c->container_name,
-                              st.exit_code, st.signal, false, rfc3339_now()});
+          drop_record(*c);
+          ContainerEvent ev{ContainerEvent::Type::kExited,
+                            c->id,
+                            c->pod_uid,
+                            c->container_name,
+                            c->adopted ? 137 : st.exit_code,
+                            c->adopted ? SIGKILL : st.signal,
+                            false,
+                            rfc3339_now()};
+          emit(std::move(ev));
         }
         containers_.erase(c->id);
         it = pending.erase(it);

@@ -4,6 +4,15 @@
 // Exits are seen through pidfds watched by the io_context (no SIGCHLD handler, no polling).
 // A container ends with its main process: when it exits, the rest of its process group is
 // killed. Logs go to STATE_DIR/pods/<ns>_<name>_<uid>/<container>/<restart_count>.log.
+//
+// Containers outlive the daemon: they run in sessions of their own, so a kill -9 of the
+// daemon (or its terminal closing) leaves them running. Each running container has a record
+// in STATE_DIR/containers/<id>.json (container_record.h), written durably when it starts and
+// removed when it ends; recover() takes back those whose pid still names the same process
+// (pid and start time), re-reserves their pod addresses and watches them through pidfds.
+// An adopted process is no longer our child, so its exit status comes from the kernel's
+// PIDFD_INFO_EXIT (Linux 6.15+) once its new parent reaps it; on older kernels, or when
+// nobody reaps it in time, the exit is reported with exit_code_unknown set.
 #pragma once
 
 #include <sys/types.h>
@@ -16,6 +25,7 @@
 #include <memory>
 #include <string>
 
+#include "controller/engine/container_record.h"
 #include "controller/engine/engine.h"
 #include "controller/engine/image_store.h"
 #include "controller/engine/ip_allocator.h"
@@ -65,6 +75,10 @@ class ProcessEngine : public Engine {
     std::string working_dir;
     std::unique_ptr<boost::asio::posix::stream_descriptor> pidfd;
     std::unique_ptr<boost::asio::steady_timer> kill_timer;
+    bool adopted = false;          // started by an earlier daemon: not our child
+    std::filesystem::path record;  // STATE_DIR/containers/<id>.json; empty: none written
+    std::unique_ptr<boost::asio::steady_timer> exit_info_timer;  // adopted: waiting for reap
+    int exit_info_attempts = 0;
   };
   struct SandboxRecord {
     std::string ip;
@@ -74,6 +88,15 @@ class ProcessEngine : public Engine {
 
   void watch_exit(const std::shared_ptr<Running>& c);
   void on_exit(const std::shared_ptr<Running>& c);
+  // An adopted container's exit: its status as the kernel tells it once reaped elsewhere.
+  void on_adopted_exit(const std::shared_ptr<Running>& c);
+  void finish_exit(const std::shared_ptr<Running>& c, int exit_code, int signal, bool unknown);
+  void write_record(Running& c, ContainerRecord record);
+  void drop_record(Running& c);
+  // Takes back one recorded container, or says why not.
+  std::optional<std::string> adopt(const ContainerRecord& record,
+                                   std::vector<RecoveredContainer>& out);
+  std::filesystem::path records_dir() const { return options_.state_dir / "containers"; }
   std::filesystem::path container_dir(const std::string& pod_uid,
                                       const std::string& container) const;
   void emit(ContainerEvent event);
