@@ -15,7 +15,6 @@
 #include "config/yaml_emit.h"
 
 namespace skiff::cli {
-namespace {
 
 using config::json;
 using config::Kind;
@@ -37,6 +36,8 @@ int fail(const config::ApiError& e) {
   for (const auto& cause : e.causes) std::cerr << "  " << cause.message << "\n";
   return 1;
 }
+
+namespace {
 
 // kubectl names a resource in messages as "deployment.apps/web" or "service/web".
 std::string resource_ref(Kind kind, const std::string& name) {
@@ -270,9 +271,32 @@ int cmd_describe(const ClientOptions& c, const std::string& kind_text,
     if (!obj) return fail(obj.error());
     objects.push_back(std::move(*obj));
   }
+  // The closing Events section, as kubectl: the events whose involvedObject is the object.
+  std::vector<config::Event> events;
+  if (*kind != Kind::kEvent && !objects.empty()) {
+    auto list = client.get(list_path(c, Kind::kEvent, ""));
+    if (list) {
+      for (auto& o : decode_items(Kind::kEvent, *list)) {
+        events.push_back(std::get<config::Event>(std::move(o)));
+      }
+    }
+  }
   for (size_t i = 0; i < objects.size(); ++i) {
     if (i) std::cout << "\n\n";
-    std::cout << describe(objects[i], std::time(nullptr));
+    const auto now = std::time(nullptr);
+    std::cout << describe(objects[i], now);
+    if (*kind == Kind::kEvent) continue;
+    const auto& m = config::meta(objects[i]);
+    const std::string kind_name(config::kind_info(*kind).name);
+    std::vector<config::Event> mine;
+    for (const auto& e : events) {
+      const auto& o = e.involved_object;
+      if (o.kind == kind_name && o.name == m.name && o.namespace_ == m.namespace_ &&
+          (o.uid.empty() || o.uid == m.uid)) {
+        mine.push_back(e);
+      }
+    }
+    std::cout << describe_events(std::move(mine), now);
   }
   return 0;
 }

@@ -5,6 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "api/client.h"
+#include "config/status.h"
+
 namespace skiff::cli {
 
 struct ClientOptions {
@@ -12,6 +15,10 @@ struct ClientOptions {
   std::string ns = "default";
   bool all_namespaces = false;
 };
+
+// The API client for --server, and kubectl's "Error from server (Reason): message" (returns 1).
+api::Client make_client(const ClientOptions& c);
+int fail(const config::ApiError& e);
 
 int cmd_apply(const ClientOptions& c, const std::vector<std::string>& files);
 int cmd_get(const ClientOptions& c, const std::string& kinds, const std::vector<std::string>& names,

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <iomanip>
 #include <sstream>
 
@@ -147,6 +148,39 @@ Row replicaset_row(const config::ReplicaSet& rs, TableFormat format, std::time_t
   return row;
 }
 
+// "5m", or "5m (x3 over 12m)" for a repeated event, as kubectl's LAST SEEN and Age columns.
+std::string event_interval(const config::Event& e, std::time_t now, bool last) {
+  const std::string& last_seen = e.last_timestamp.empty() ? e.first_timestamp : e.last_timestamp;
+  const std::string& first_seen = e.first_timestamp.empty() ? last_seen : e.first_timestamp;
+  if (e.count > 1) {
+    return fmt::format("{} (x{} over {})", age(last_seen, now), e.count, age(first_seen, now));
+  }
+  return age(last ? last_seen : first_seen, now);
+}
+
+std::string event_object(const config::Event& e) {
+  std::string kind = e.involved_object.kind;
+  std::transform(kind.begin(), kind.end(), kind.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return kind + "/" + e.involved_object.name;
+}
+
+Row event_row(const config::Event& e, TableFormat format, std::time_t now) {
+  if (format == TableFormat::kWide) {
+    return {event_interval(e, now, true),
+            e.type,
+            e.reason,
+            event_object(e),
+            e.involved_object.field_path,
+            e.source.component + (e.source.host.empty() ? "" : ", " + e.source.host),
+            e.message,
+            age(e.first_timestamp, now),
+            std::to_string(e.count),
+            e.metadata.name};
+  }
+  return {event_interval(e, now, true), e.type, e.reason, event_object(e), e.message};
+}
+
 Row header(config::Kind kind, TableFormat format) {
   const bool wide = format == TableFormat::kWide;
   switch (kind) {
@@ -166,6 +200,10 @@ Row header(config::Kind kind, TableFormat format) {
       return wide ? Row{"NAME", "DESIRED",    "CURRENT", "READY",
                         "AGE",  "CONTAINERS", "IMAGES",  "SELECTOR"}
                   : Row{"NAME", "DESIRED", "CURRENT", "READY", "AGE"};
+    case config::Kind::kEvent:
+      return wide ? Row{"LAST SEEN", "TYPE",    "REASON",     "OBJECT", "SUBOBJECT",
+                        "SOURCE",    "MESSAGE", "FIRST SEEN", "COUNT",  "NAME"}
+                  : Row{"LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"};
   }
   return {};
 }
@@ -233,6 +271,9 @@ void describe_container_spec(Text& t, const config::Container& c) {
 void describe_pod_template(Text& t, const config::PodTemplateSpec& tpl) {
   t.line("Pod Template:");
   t.field("Labels", or_none(config::labels_to_string(tpl.metadata.labels)), 2);
+  if (!tpl.metadata.annotations.empty()) {
+    t.field("Annotations", config::labels_to_string(tpl.metadata.annotations), 2);
+  }
   t.line("  Containers:");
   for (const auto& c : tpl.spec.containers) {
     t.line("   " + c.name + ":");
@@ -335,6 +376,22 @@ std::string describe_deployment(const config::Deployment& d) {
   return t.str();
 }
 
+std::string describe_event(const config::Event& e, std::time_t now) {
+  Text t;
+  describe_meta(t, e.metadata);
+  t.field("Involved Object", event_object(e) + (e.involved_object.field_path.empty()
+                                                    ? ""
+                                                    : " (" + e.involved_object.field_path + ")"));
+  t.field("Type", e.type);
+  t.field("Reason", e.reason);
+  t.field("Message", e.message);
+  t.field("Source", or_none(e.source.component));
+  t.field("Count", std::to_string(e.count));
+  t.field("First Seen", e.first_timestamp);
+  t.field("Last Seen", e.last_timestamp + " (" + age(e.last_timestamp, now) + " ago)");
+  return t.str();
+}
+
 std::string describe_replicaset(const config::ReplicaSet& rs) {
   Text t;
   describe_meta(t, rs.metadata);
@@ -399,7 +456,20 @@ std::string print_table(config::Kind kind, const std::vector<config::Object>& ob
                         TableFormat format, std::time_t now, bool with_header) {
   std::vector<Row> rows;
   if (with_header) rows.push_back(header(kind, format));
-  for (const auto& o : objects) {
+  std::vector<const config::Object*> ordered;
+  for (const auto& o : objects) ordered.push_back(&o);
+  if (kind == config::Kind::kEvent) {
+    // Oldest first, as `kubectl events` and describe order them.
+    std::stable_sort(ordered.begin(), ordered.end(), [](const auto* a, const auto* b) {
+      const auto* x = std::get_if<config::Event>(a);
+      const auto* y = std::get_if<config::Event>(b);
+      if (!x || !y) return false;
+      if (x->last_timestamp != y->last_timestamp) return x->last_timestamp < y->last_timestamp;
+      return x->metadata.resource_version < y->metadata.resource_version;  // write order
+    });
+  }
+  for (const auto* op : ordered) {
+    const auto& o = *op;
     rows.push_back(std::visit(
         [&](const auto& x) -> Row {
           using T = std::decay_t<decltype(x)>;
@@ -410,6 +480,7 @@ std::string print_table(config::Kind kind, const std::vector<config::Object>& ob
             return deployment_row(x, format, now);
           if constexpr (std::is_same_v<T, config::ReplicaSet>)
             return replicaset_row(x, format, now);
+          if constexpr (std::is_same_v<T, config::Event>) return event_row(x, format, now);
         },
         o));
   }
@@ -425,8 +496,34 @@ std::string describe(const config::Object& object, std::time_t now) {
         if constexpr (std::is_same_v<T, config::Endpoints>) return describe_endpoints(x);
         if constexpr (std::is_same_v<T, config::Deployment>) return describe_deployment(x);
         if constexpr (std::is_same_v<T, config::ReplicaSet>) return describe_replicaset(x);
+        if constexpr (std::is_same_v<T, config::Event>) return describe_event(x, now);
       },
       object);
+}
+
+std::string describe_pod_template(const config::PodTemplateSpec& tpl) {
+  Text t;
+  describe_pod_template(t, tpl);
+  return t.str();
+}
+
+std::string describe_events(std::vector<config::Event> events, std::time_t now) {
+  if (events.empty()) return "Events:              <none>\n";
+  std::stable_sort(events.begin(), events.end(), [](const auto& a, const auto& b) {
+    if (a.last_timestamp != b.last_timestamp) return a.last_timestamp < b.last_timestamp;
+    return a.metadata.resource_version < b.metadata.resource_version;  // write order
+  });
+  std::vector<Row> rows{{"  Type", "Reason", "Age", "From", "Message"},
+                        {"  ----", "------", "----", "----", "-------"}};
+  for (const auto& e : events) {
+    std::string message = e.message;
+    while (!message.empty() && std::isspace(static_cast<unsigned char>(message.back()))) {
+      message.pop_back();
+    }
+    rows.push_back(
+        {"  " + e.type, e.reason, event_interval(e, now, false), e.source.component, message});
+  }
+  return "Events:\n" + render(rows);
 }
 
 }  // namespace skiff::cli

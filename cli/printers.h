@@ -27,4 +27,12 @@ std::string print_table(config::Kind kind, const std::vector<config::Object>& ob
 
 std::string describe(const config::Object& object, std::time_t now);
 
+// "Pod Template:" with its labels and containers, as describe and `rollout history --revision`
+// print it.
+std::string describe_pod_template(const config::PodTemplateSpec& tpl);
+
+// describe's closing "Events:" section for the events about one object (any order given;
+// printed oldest first), or "Events: <none>".
+std::string describe_events(std::vector<config::Event> events, std::time_t now);
+
 }  // namespace skiff::cli

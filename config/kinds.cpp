@@ -7,12 +7,13 @@
 namespace skiff::config {
 namespace {
 
-constexpr std::array<KindInfo, 5> kKinds{{
+constexpr std::array<KindInfo, 6> kKinds{{
     {Kind::kPod, "Pod", "v1", "pods", "po", "pod"},
     {Kind::kService, "Service", "v1", "services", "svc", "service"},
     {Kind::kEndpoints, "Endpoints", "v1", "endpoints", "ep", "endpoints"},
     {Kind::kDeployment, "Deployment", "apps/v1", "deployments", "deploy", "deployment"},
     {Kind::kReplicaSet, "ReplicaSet", "apps/v1", "replicasets", "rs", "replicaset"},
+    {Kind::kEvent, "Event", "v1", "events", "ev", "event"},
 }};
 
 bool iequals(std::string_view a, std::string_view b) {

@@ -271,6 +271,8 @@ struct ObjectReference {
   std::string namespace_;
   std::string name;
   std::string uid;
+  std::string api_version = {};  // Events name the object's group: "apps/v1"
+  std::string field_path = {};   // Events about a container: "spec.containers{web}"
   bool operator==(const ObjectReference&) const = default;
 };
 
@@ -371,14 +373,40 @@ struct Deployment {
   bool operator==(const Deployment&) const = default;
 };
 
+// ---- Event ------------------------------------------------------------------------------
+
+struct EventSource {
+  std::string component;  // "kubelet", "deployment-controller", "replicaset-controller"
+  std::string host;
+  bool operator==(const EventSource&) const = default;
+};
+
+// core/v1 Event: something that happened to an object, as `get events` and `describe` show it.
+// The daemon's recorder (controller/event_recorder.h) writes them, counting repeats; the store
+// keeps them like any object (no spec, no status).
+struct Event {
+  static constexpr const char* kKind = "Event";
+  static constexpr const char* kApiVersion = "v1";
+  ObjectMeta metadata;
+  ObjectReference involved_object;
+  std::string reason;  // ScalingReplicaSet, SuccessfulCreate, Started, BackOff, ...
+  std::string message;
+  EventSource source;
+  std::string first_timestamp;  // RFC 3339
+  std::string last_timestamp;
+  int count = 1;
+  std::string type = "Normal";  // Normal, Warning
+  bool operator==(const Event&) const = default;
+};
+
 // ---- The union the store, API and loader pass around -----------------------------------
 
-using Object = std::variant<Pod, Service, Endpoints, Deployment, ReplicaSet>;
+using Object = std::variant<Pod, Service, Endpoints, Deployment, ReplicaSet, Event>;
 using ObjectPtr = std::shared_ptr<const Object>;
 
-enum class Kind { kPod, kService, kEndpoints, kDeployment, kReplicaSet };
-inline constexpr Kind kAllKinds[] = {Kind::kPod, Kind::kService, Kind::kEndpoints,
-                                     Kind::kDeployment, Kind::kReplicaSet};
+enum class Kind { kPod, kService, kEndpoints, kDeployment, kReplicaSet, kEvent };
+inline constexpr Kind kAllKinds[] = {Kind::kPod,        Kind::kService,    Kind::kEndpoints,
+                                     Kind::kDeployment, Kind::kReplicaSet, Kind::kEvent};
 
 inline Kind kind_of(const Object& o) { return static_cast<Kind>(o.index()); }
 inline const ObjectMeta& meta(const Object& o) {

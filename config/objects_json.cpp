@@ -170,6 +170,8 @@ void read(const json& j, const std::string& p, Service& v);
 void read(const json& j, const std::string& p, Endpoints& v);
 void read(const json& j, const std::string& p, Deployment& v);
 void read(const json& j, const std::string& p, ReplicaSet& v);
+void read(const json& j, const std::string& p, EventSource& v);
+void read(const json& j, const std::string& p, Event& v);
 
 template <class T>
 void field(const json& o, const std::string& p, const char* key, T& out) {
@@ -438,6 +440,8 @@ void read(const json& j, const std::string& p, ObjectReference& v) {
   field(j, p, "namespace", v.namespace_);
   field(j, p, "name", v.name);
   field(j, p, "uid", v.uid);
+  field(j, p, "apiVersion", v.api_version);
+  field(j, p, "fieldPath", v.field_path);
 }
 
 void read(const json& j, const std::string& p, EndpointAddress& v) {
@@ -541,6 +545,23 @@ void read(const json& j, const std::string& p, ReplicaSet& v) {
   field(j, p, "metadata", v.metadata);
   field(j, p, "spec", v.spec);
   field(j, p, "status", v.status);
+}
+void read(const json& j, const std::string& p, EventSource& v) {
+  expect_object(j, p);
+  field(j, p, "component", v.component);
+  field(j, p, "host", v.host);
+}
+void read(const json& j, const std::string& p, Event& v) {
+  expect_object(j, p);
+  field(j, p, "metadata", v.metadata);
+  field(j, p, "involvedObject", v.involved_object);
+  field(j, p, "reason", v.reason);
+  field(j, p, "message", v.message);
+  field(j, p, "source", v.source);
+  field(j, p, "firstTimestamp", v.first_timestamp);
+  field(j, p, "lastTimestamp", v.last_timestamp);
+  field(j, p, "count", v.count);
+  field(j, p, "type", v.type);
 }
 
 template <class T>
@@ -925,6 +946,32 @@ void to_json(json& j, const ReplicaSet& v) {
 }
 void from_json(const json& j, ReplicaSet& v) { read(j, "", v); }
 
+void to_json(json& j, const Event& v) {
+  j = json::object();
+  j["kind"] = Event::kKind;
+  j["apiVersion"] = Event::kApiVersion;
+  j["metadata"] = v.metadata;
+  json ref = json::object();
+  put(ref, "kind", v.involved_object.kind);
+  put(ref, "namespace", v.involved_object.namespace_);
+  put(ref, "name", v.involved_object.name);
+  put(ref, "uid", v.involved_object.uid);
+  put(ref, "apiVersion", v.involved_object.api_version);
+  put(ref, "fieldPath", v.involved_object.field_path);
+  j["involvedObject"] = std::move(ref);
+  put(j, "reason", v.reason);
+  put(j, "message", v.message);
+  json source = json::object();
+  put(source, "component", v.source.component);
+  put(source, "host", v.source.host);
+  j["source"] = std::move(source);
+  put(j, "firstTimestamp", v.first_timestamp);
+  put(j, "lastTimestamp", v.last_timestamp);
+  j["count"] = v.count;
+  put(j, "type", v.type);
+}
+void from_json(const json& j, Event& v) { read(j, "", v); }
+
 json to_json(const Object& object) {
   return std::visit([](const auto& o) { return json(o); }, object);
 }
@@ -955,6 +1002,11 @@ Result<Object> object_from_json(Kind kind, const json& j) {
       }
       case Kind::kReplicaSet: {
         ReplicaSet v;
+        read(j, "", v);
+        return Object(std::move(v));
+      }
+      case Kind::kEvent: {
+        Event v;
         read(j, "", v);
         return Object(std::move(v));
       }

@@ -37,6 +37,8 @@ void to_json(json& j, const Deployment& v);
 void from_json(const json& j, Deployment& v);
 void to_json(json& j, const ReplicaSet& v);
 void from_json(const json& j, ReplicaSet& v);
+void to_json(json& j, const Event& v);
+void from_json(const json& j, Event& v);
 void to_json(json& j, const PodTemplateSpec& v);
 void from_json(const json& j, PodTemplateSpec& v);
 

@@ -2,7 +2,9 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <initializer_list>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -421,12 +423,77 @@ void validate(Errors& e, const Endpoints& ep) {
   }
 }
 
+// maxSurge / maxUnavailable: a non-negative integer or a percentage ("25%"). nullopt when bad
+// (the error is recorded); else whether it is zero.
+std::optional<bool> check_rollout_value(Errors& e, const std::string& field, const IntOrString& v) {
+  if (v.is_int) {
+    if (v.int_value < 0) {
+      e.invalid(field, int64_t{v.int_value}, "must be greater than or equal to 0");
+      return std::nullopt;
+    }
+    return v.int_value == 0;
+  }
+  const std::string& t = v.str_value;
+  bool digits = t.size() >= 2 && t.back() == '%' && t.size() <= 5 &&
+                std::all_of(t.begin(), t.end() - 1, [](char c) { return c >= '0' && c <= '9'; });
+  if (!digits) {
+    e.invalid(field, std::string_view(t),
+              "a valid percent string must be a numeric string followed by an ending '%' "
+              "(e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')");
+    return std::nullopt;
+  }
+  const int pct = std::stoi(t.substr(0, t.size() - 1));
+  if (pct > 100 && field.ends_with("maxUnavailable")) {
+    e.invalid(field, std::string_view(t), "must not be greater than 100%");
+    return std::nullopt;
+  }
+  return pct == 0;
+}
+
 void validate(Errors& e, const Deployment& d) {
   check_meta(e, d.metadata, NameRule::kSubdomain);
   check_workload(e, d.spec.replicas, d.spec.selector, d.spec.template_);
   if (!one_of(d.spec.strategy.type, {"RollingUpdate", "Recreate"})) {
     e.unsupported("spec.strategy.type", d.spec.strategy.type, {"Recreate", "RollingUpdate"});
+  } else if (d.spec.strategy.type == "RollingUpdate") {
+    const std::string ru = "spec.strategy.rollingUpdate";
+    auto surge_zero = check_rollout_value(e, ru + ".maxSurge", d.spec.strategy.max_surge);
+    auto unavailable_zero =
+        check_rollout_value(e, ru + ".maxUnavailable", d.spec.strategy.max_unavailable);
+    if (surge_zero && unavailable_zero && *surge_zero && *unavailable_zero) {
+      e.invalid(ru + ".maxUnavailable", std::string("0"), "may not be 0 when `maxSurge` is 0");
+    }
   }
+  if (d.spec.min_ready_seconds < 0) {
+    e.invalid("spec.minReadySeconds", int64_t{d.spec.min_ready_seconds},
+              "must be greater than or equal to 0");
+  }
+  if (d.spec.revision_history_limit < 0) {
+    e.invalid("spec.revisionHistoryLimit", int64_t{d.spec.revision_history_limit},
+              "must be greater than or equal to 0");
+  }
+  if (d.spec.progress_deadline_seconds <= 0) {
+    e.invalid("spec.progressDeadlineSeconds", int64_t{d.spec.progress_deadline_seconds},
+              "must be greater than 0");
+  } else if (d.spec.progress_deadline_seconds <= d.spec.min_ready_seconds) {
+    e.invalid("spec.progressDeadlineSeconds", int64_t{d.spec.progress_deadline_seconds},
+              "must be greater than minReadySeconds");
+  }
+}
+
+void validate(Errors& e, const Event& ev) {
+  check_meta(e, ev.metadata, NameRule::kSubdomain);
+  if (ev.involved_object.name.empty()) e.required("involvedObject.name");
+  if (!ev.involved_object.namespace_.empty() &&
+      ev.involved_object.namespace_ != ev.metadata.namespace_) {
+    e.invalid("involvedObject.namespace", std::string_view(ev.involved_object.namespace_),
+              "does not match event.namespace");
+  }
+  if (!one_of(ev.type, {"Normal", "Warning"})) {
+    e.unsupported("type", ev.type, {"Normal", "Warning"});
+  }
+  if (ev.reason.empty()) e.required("reason");
+  if (ev.count < 0) e.invalid("count", int64_t{ev.count}, "must be greater than or equal to 0");
 }
 
 void validate(Errors& e, const ReplicaSet& rs) {
@@ -609,7 +676,31 @@ const Shape* shape_of(Kind kind) {
                                            {"metadata", &meta},
                                            {"spec", &replica_set_spec},
                                            {"status", &any}});
+  static const Shape object_ref = object({{"kind", &any},
+                                          {"namespace", &any},
+                                          {"name", &any},
+                                          {"uid", &any},
+                                          {"apiVersion", &any},
+                                          {"resourceVersion", &any},
+                                          {"fieldPath", &any}});
+  static const Shape event_source = object({{"component", &any}, {"host", &any}});
+  static const Shape event = object({{"apiVersion", &any},
+                                     {"kind", &any},
+                                     {"metadata", &meta},
+                                     {"involvedObject", &object_ref},
+                                     {"reason", &any},
+                                     {"message", &any},
+                                     {"source", &event_source},
+                                     {"firstTimestamp", &any},
+                                     {"lastTimestamp", &any},
+                                     {"count", &any},
+                                     {"type", &any},
+                                     {"eventTime", &any},
+                                     {"reportingComponent", &any},
+                                     {"reportingInstance", &any}});
   switch (kind) {
+    case Kind::kEvent:
+      return &event;
     case Kind::kPod:
       return &pod;
     case Kind::kService:

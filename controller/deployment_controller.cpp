@@ -1,10 +1,13 @@
 #include "controller/deployment_controller.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <map>
 
 #include "controller/deployment_rollout.h"
+#include "controller/event_recorder.h"
 #include "controller/pod_state.h"
 #include "controller/pod_template_hash.h"
 #include "controller/rfc3339.h"
@@ -14,8 +17,9 @@ namespace {
 
 constexpr std::chrono::milliseconds kRetryDelay{1000};
 
-ReplicaSetCounts counts_of(const config::ReplicaSet& rs) {
-  return {rs.metadata.name, rs.spec.replicas, rs.status.replicas, rs.status.available_replicas};
+ReplicaSetCounts counts_of(const config::ReplicaSet& rs, int pods) {
+  return {rs.metadata.name, rs.spec.replicas, rs.status.replicas, rs.status.available_replicas,
+          pods};
 }
 
 // Oldest first: by revision, then creation time, then name.
@@ -30,10 +34,12 @@ bool older(const config::ReplicaSet* a, const config::ReplicaSet* b) {
 
 }  // namespace
 
-DeploymentController::DeploymentController(boost::asio::io_context& io, Store& store, Clock clock)
+DeploymentController::DeploymentController(boost::asio::io_context& io, Store& store, Clock clock,
+                                           EventRecorder* events)
     : store_(store),
       clock_(clock ? std::move(clock) : Clock(rfc3339_now)),
-      queue_(io, [this](const ObjectKey& k) { reconcile(k); }) {}
+      events_(events),
+      queue_(io, "deployment", [this](const ObjectKey& k) { reconcile(k); }) {}
 
 DeploymentController::~DeploymentController() {
   for (auto id : watches_) store_.unwatch(id);
@@ -53,9 +59,24 @@ void DeploymentController::start() {
       }
     }
   }));
+  watches_.push_back(store_.watch(Kind::kPod, [this](const WatchEvent& e) {
+    if (e.type == WatchEvent::Type::kDeleted) queue_owner_of_pod(config::meta(*e.object));
+  }));
   for (const auto& d : store_.list(Kind::kDeployment)) {
     const auto& m = config::meta(*d);
     queue_.add({m.namespace_, m.name});
+  }
+}
+
+void DeploymentController::queue_owner_of_pod(const config::ObjectMeta& pod_meta) {
+  const auto* ref = controller_ref(pod_meta);
+  if (!ref || ref->kind != config::ReplicaSet::kKind) return;
+  auto rs_ptr = store_.get(Kind::kReplicaSet, pod_meta.namespace_, ref->name);
+  const auto* rs = as<config::ReplicaSet>(rs_ptr);
+  if (!rs) return;
+  if (const auto* owner = controller_ref(rs->metadata);
+      owner && owner->kind == config::Deployment::kKind) {
+    queue_.add({pod_meta.namespace_, owner->name});
   }
 }
 
@@ -94,11 +115,37 @@ void DeploymentController::reconcile(const ObjectKey& key) {
     }
     return std::pair(current, old);
   };
+  // Pods per ReplicaSet uid, terminating ones included: Recreate starts the new pods only
+  // once every old one is gone.
+  auto pods_by_owner = [&] {
+    std::map<std::string, int> out;
+    if (d->spec.strategy.type != "Recreate") return out;
+    for (const auto& p : store_.list(Kind::kPod, key.first)) {
+      const auto* pod = as<config::Pod>(p);
+      const auto* ref = pod ? controller_ref(pod->metadata) : nullptr;
+      if (ref && pod->status.phase != "Succeeded" && pod->status.phase != "Failed") {
+        ++out[ref->uid];
+      }
+    }
+    return out;
+  };
+  auto old_counts = [&](const std::vector<const config::ReplicaSet*>& old) {
+    auto pods = pods_by_owner();
+    std::vector<ReplicaSetCounts> out;
+    for (const auto* rs : old) out.push_back(counts_of(*rs, pods[rs->metadata.uid]));
+    return out;
+  };
 
   bool failed = false;
   auto warn_failed = [&](const std::string& what, const ApiError& err) {
     spdlog::warn("deployment {}/{}: {} failed: {}", key.first, key.second, what, err.message);
     failed = true;
+  };
+  auto scaled_event = [&](const std::string& rs_name, int from, int to) {
+    if (!events_ || from == to) return;
+    events_->normal(event_target(*d), kDeploymentControllerComponent, "ScalingReplicaSet",
+                    fmt::format("Scaled {} replica set {} to {} from {}", to > from ? "up" : "down",
+                                rs_name, to, from));
   };
 
   auto all = owned();
@@ -110,37 +157,41 @@ void DeploymentController::reconcile(const ObjectKey& key) {
   bool created = false;
   if (!d->spec.paused) {
     if (!current) {
-      std::vector<ReplicaSetCounts> old_counts;
-      for (const auto* rs : old) old_counts.push_back(counts_of(*rs));
-      auto step = plan_rollout(d->spec, ReplicaSetCounts{}, old_counts);
+      auto step = plan_rollout(d->spec, ReplicaSetCounts{}, old_counts(old));
       auto hash = pod_template_hash(d->spec.template_);
       auto r = store_.create(config::Object(
           replica_set_for_template(*d, hash, step.new_replicas, max_old_revision + 1)));
       if (r) {
         created = true;
+        spdlog::info("deployment {}/{}: created replica set {} (revision {})", key.first,
+                     key.second, config::meta(**r).name, max_old_revision + 1);
+        scaled_event(config::meta(**r).name, 0, step.new_replicas);
       } else {
         warn_failed("creating replica set " + d->metadata.name + "-" + hash, r.error());
       }
-    } else if (revision_of(current->metadata) <= max_old_revision ||
-               current->spec.min_ready_seconds != d->spec.min_ready_seconds) {
-      // A rollback to an older template makes that set the newest revision again.
+    } else {
+      // A rollback to an older template makes that set the newest revision again; the
+      // Deployment's annotations (change-cause) and minReadySeconds follow onto it.
+      const int revision = revision_of(current->metadata) <= max_old_revision
+                               ? max_old_revision + 1
+                               : revision_of(current->metadata);
       config::ReplicaSet next = *current;
-      if (revision_of(current->metadata) <= max_old_revision) {
-        next.metadata.annotations[kRevisionAnnotation] = std::to_string(max_old_revision + 1);
-      }
+      next.metadata.annotations =
+          new_replica_set_annotations(*d, current->metadata.annotations, revision);
       next.spec.min_ready_seconds = d->spec.min_ready_seconds;
-      next.metadata.resource_version = 0;
-      if (auto r = store_.update(config::Object(next)); !r) {
-        warn_failed("updating replica set " + next.metadata.name, r.error());
+      if (!(next.metadata.annotations == current->metadata.annotations) ||
+          next.spec.min_ready_seconds != current->spec.min_ready_seconds) {
+        next.metadata.resource_version = 0;
+        if (auto r = store_.update(config::Object(next)); !r) {
+          warn_failed("updating replica set " + next.metadata.name, r.error());
+        }
       }
     }
 
     all = owned();
     std::tie(current, old) = split(all);
     if (current) {
-      std::vector<ReplicaSetCounts> old_counts;
-      for (const auto* rs : old) old_counts.push_back(counts_of(*rs));
-      auto step = plan_rollout(d->spec, counts_of(*current), old_counts);
+      auto step = plan_rollout(d->spec, counts_of(*current, 0), old_counts(old));
       auto scale = [&](const config::ReplicaSet& rs, int replicas) {
         if (rs.spec.replicas == replicas) return;
         config::ReplicaSet next = rs;
@@ -148,9 +199,11 @@ void DeploymentController::reconcile(const ObjectKey& key) {
         next.metadata.resource_version = 0;
         if (auto r = store_.update(config::Object(next)); !r) {
           warn_failed("scaling replica set " + rs.metadata.name, r.error());
+        } else {
+          scaled_event(rs.metadata.name, rs.spec.replicas, replicas);
         }
       };
-      // Copies: scaling re-lists nothing, but the pointers' objects are replaced in the store.
+      // Copies: each update replaces the object the pointers point into.
       auto new_set = *current;
       std::vector<config::ReplicaSet> old_sets;
       for (const auto* rs : old) old_sets.push_back(*rs);
@@ -160,18 +213,18 @@ void DeploymentController::reconcile(const ObjectKey& key) {
           scale(rs, it->second);
         }
       }
-      // Prune scaled-down old sets beyond revisionHistoryLimit, oldest first.
-      std::vector<const config::ReplicaSet*> idle;
-      for (const auto& rs : old_sets) {
-        auto it = step.old_replicas.find(rs.metadata.name);
-        int target = it == step.old_replicas.end() ? rs.spec.replicas : it->second;
-        if (target == 0 && rs.status.replicas == 0) idle.push_back(&rs);
-      }
-      int limit = std::max(d->spec.revision_history_limit, 0);
-      for (size_t i = 0; i + limit < idle.size(); ++i) {
-        auto r = store_.remove(Kind::kReplicaSet, key.first, idle[i]->metadata.name);
-        if (!r && r.error().code != 404)
-          warn_failed("pruning " + idle[i]->metadata.name, r.error());
+    }
+
+    // Old ReplicaSets beyond revisionHistoryLimit, oldest first, once scaled down.
+    all = owned();
+    std::tie(current, old) = split(all);
+    for (const auto& name : replica_sets_to_prune(old, d->spec.revision_history_limit)) {
+      auto r = store_.remove(Kind::kReplicaSet, key.first, name);
+      if (!r && r.error().code != 404) {
+        warn_failed("pruning " + name, r.error());
+      } else {
+        spdlog::info("deployment {}/{}: pruned old replica set {} (revisionHistoryLimit {})",
+                     key.first, key.second, name, d->spec.revision_history_limit);
       }
     }
   }
@@ -195,14 +248,33 @@ void DeploymentController::reconcile(const ObjectKey& key) {
       }
     }
   }
-  config::Deployment next = *d;
-  next.status = deployment_status(*d, current, all, created, clock_());
-  if (!(next.status == d->status)) {
+  const auto now = parse_rfc3339(clock_()).value_or(std::chrono::system_clock::now());
+  auto plan = deployment_status(*d, current, all, created, now);
+  if (!(plan.status == d->status)) {
+    config::Deployment next = *d;
+    next.status = plan.status;
     if (auto r = store_.update_status(config::Object(next)); !r) {
       warn_failed("status update", r.error());
     }
   }
-  if (failed) queue_.add_after(key, kRetryDelay);
+  if (failed) {
+    queue_.add_after(key, kRetryDelay);
+  } else if (plan.recheck_after) {
+    // One pending recheck per Deployment: a rollout reconciles often, and each would otherwise
+    // leave a timer behind.
+    const auto at = std::chrono::steady_clock::now() + *plan.recheck_after;
+    auto it = recheck_at_.find(key);
+    if (it == recheck_at_.end() || it->second <= std::chrono::steady_clock::now() ||
+        at < it->second) {
+      recheck_at_[key] = at;
+      queue_.add_after(key, *plan.recheck_after);
+    }
+  }
+  if (recheck_at_.size() > 2 * store_.count(Kind::kDeployment) + 16) {
+    std::erase_if(recheck_at_, [now = std::chrono::steady_clock::now()](const auto& entry) {
+      return entry.second <= now;
+    });
+  }
 }
 
 }  // namespace skiff::controller

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "controller/event_recorder.h"
 #include "controller/pod_state.h"
 #include "controller/replica_set_plan.h"
 
@@ -15,10 +16,12 @@ constexpr std::chrono::milliseconds kRetryDelay{1000};
 
 }  // namespace
 
-ReplicaSetController::ReplicaSetController(boost::asio::io_context& io, Store& store, Now now)
+ReplicaSetController::ReplicaSetController(boost::asio::io_context& io, Store& store, Now now,
+                                           EventRecorder* events)
     : store_(store),
       now_(std::move(now)),
-      queue_(io, [this](const ObjectKey& k) { reconcile(k); }) {}
+      events_(events),
+      queue_(io, "replicaset", [this](const ObjectKey& k) { reconcile(k); }) {}
 
 ReplicaSetController::~ReplicaSetController() {
   for (auto id : watches_) store_.unwatch(id);
@@ -71,8 +74,16 @@ void ReplicaSetController::reconcile(const ObjectKey& key) {
     if (!r) {
       spdlog::warn("replicaset {}/{}: creating a pod failed: {}", key.first, key.second,
                    r.error().message);
+      if (events_) {
+        events_->warning(event_target(*rs), kReplicaSetControllerComponent, "FailedCreate",
+                         "Error creating: " + r.error().message);
+      }
       failed = true;
       break;
+    }
+    if (events_) {
+      events_->normal(event_target(*rs), kReplicaSetControllerComponent, "SuccessfulCreate",
+                      "Created pod: " + config::meta(**r).name);
     }
   }
   if (plan.create > kMaxCreatesPerSync) queue_.add(key);
@@ -81,7 +92,14 @@ void ReplicaSetController::reconcile(const ObjectKey& key) {
     if (!r && r.error().code != 404) {
       spdlog::warn("replicaset {}/{}: deleting pod {} failed: {}", key.first, key.second, name,
                    r.error().message);
+      if (events_) {
+        events_->warning(event_target(*rs), kReplicaSetControllerComponent, "FailedDelete",
+                         "Error deleting: " + r.error().message);
+      }
       failed = true;
+    } else if (r && events_) {
+      events_->normal(event_target(*rs), kReplicaSetControllerComponent, "SuccessfulDelete",
+                      "Deleted pod: " + name);
     }
   }
   if (failed) queue_.add_after(key, kRetryDelay);

@@ -1,5 +1,6 @@
 // ReplicaSet -> Pods: keeps spec.replicas active pods owned by each ReplicaSet (controller
-// ownerReference), replacing pods that are deleted or finished, and reports status.
+// ownerReference), replacing pods that are deleted or finished, and reports status. Creations
+// and deletions are told as SuccessfulCreate / SuccessfulDelete (FailedCreate) events.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -13,12 +14,15 @@
 
 namespace skiff::controller {
 
+class EventRecorder;
+
 class ReplicaSetController {
  public:
   using Now = std::function<std::chrono::system_clock::time_point()>;
 
+  // `events` may be null (no events recorded); it must outlive the controller.
   ReplicaSetController(boost::asio::io_context& io, Store& store,
-                       Now now = std::chrono::system_clock::now);
+                       Now now = std::chrono::system_clock::now, EventRecorder* events = nullptr);
   ~ReplicaSetController();
   ReplicaSetController(const ReplicaSetController&) = delete;
   ReplicaSetController& operator=(const ReplicaSetController&) = delete;
@@ -31,6 +35,7 @@ class ReplicaSetController {
 
   Store& store_;
   Now now_;
+  EventRecorder* events_;
   WorkQueue<ObjectKey> queue_;
   std::vector<uint64_t> watches_;
 };
