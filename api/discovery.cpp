@@ -35,7 +35,7 @@ nlohmann::json resource_list_json(std::string_view group_version) {
                          {"kind", info.name},
                          {"verbs", {"create", "delete", "get", "list", "update", "watch"}},
                          {"shortNames", {info.short_name}}});
-    if (kind != config::Kind::kEndpoints) {
+    if (kind != config::Kind::kEndpoints && kind != config::Kind::kEvent) {
       resources.push_back({{"name", name + "/status"},
                            {"singularName", ""},
                            {"namespaced", true},

@@ -73,7 +73,7 @@ std::optional<Route> parse_resource_path(const std::string& group_version,
   }
   if (remaining != 2) return std::nullopt;
   const std::string& sub = rest[i + 2];
-  if (sub == "status" && *kind != config::Kind::kEndpoints) {
+  if (sub == "status" && *kind != config::Kind::kEndpoints && *kind != config::Kind::kEvent) {
     route.endpoint = Endpoint::kStatus;
   } else if (sub == "scale" &&
              (*kind == config::Kind::kDeployment || *kind == config::Kind::kReplicaSet)) {

@@ -17,10 +17,14 @@ class Server::Impl : public std::enable_shared_from_this<Server::Impl> {
  public:
   Impl(net::io_context& io, controller::Store& store, controller::engine::Engine* engine,
        ServerOptions options)
-      : state_(
-            std::make_shared<ServerState>(ServerState{store, engine, std::move(options), {}, {}})),
+      : state_(std::make_shared<ServerState>(
+            ServerState{store, engine, std::move(options), {}, {}, nullptr})),
         acceptor_(io),
-        retry_timer_(io) {}
+        retry_timer_(io) {
+    if (state_->options.metrics) {
+      state_->api_metrics = std::make_unique<ApiMetrics>(*state_->options.metrics);
+    }
+  }
 
   void add_check(ReadinessCheck check) {
     // Sessions share the state read-only; checks are added before start(), while none exist.

@@ -13,6 +13,7 @@
 #include "config/status.h"
 #include "controller/engine/engine.h"
 #include "controller/store.h"
+#include "metrics/registry.h"
 
 namespace skiff::api {
 
@@ -27,6 +28,7 @@ struct ServerOptions {
   std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};  // per read and write
   size_t max_connections = 1024;              // beyond: new connections are closed at once
   size_t max_watch_backlog_bytes = 16 << 20;  // a watcher this far behind is disconnected
+  metrics::Registry* metrics = nullptr;       // request and watch-client families (api_metrics.h)
 };
 
 class Server {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "api/routes.h"
 #include "api/watch_filter.h"
 
 namespace skiff::api {
@@ -65,6 +66,7 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
     if (watch_id_) {
       state_->store.unwatch(*watch_id_);
       watch_id_.reset();
+      if (state_->api_metrics) state_->api_metrics->watch_ended(filter_.kind);
     }
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
@@ -114,8 +116,17 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
     parser_.reset();
     Reply reply = dispatch(
         request, ApiContext{state_->store, state_->engine, state_->checks, state_->metrics});
+    count_request(request, reply);
     if (reply.watch) return start_watch(*reply.watch);
     send(std::move(reply), keep_alive);
+  }
+
+  void count_request(const Request& request, const Reply& reply) const {
+    if (!state_->api_metrics) return;
+    const auto route = parse_route(split_target(request.target).path);
+    const bool collection = route && route->endpoint == Endpoint::kCollection;
+    state_->api_metrics->request(request_verb(request.method, collection, reply.watch.has_value()),
+                                 reply.status);
   }
 
   http::response<http::string_body> to_response(Reply reply, bool keep_alive) const {
@@ -185,6 +196,7 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
     watch_id_ = store.watch(filter_.kind, [weak](const controller::WatchEvent& event) {
       if (auto self = weak.lock()) self->on_watch_event(event);
     });
+    if (state_->api_metrics) state_->api_metrics->watch_started(filter_.kind);
 
     watch_head_.emplace(http::status::ok, version_);
     watch_head_->set(http::field::server, "skiff");

@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "api/api_metrics.h"
 #include "api/dispatch.h"
 #include "api/server.h"
 
@@ -19,6 +20,7 @@ struct ServerState {
   ServerOptions options;
   std::vector<ReadinessCheck> checks;
   MetricsSource metrics;
+  std::unique_ptr<ApiMetrics> api_metrics;  // null: options.metrics was null
 };
 
 class Session {

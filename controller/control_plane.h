@@ -14,6 +14,7 @@
 #include "controller/kubelet.h"
 #include "controller/service_table.h"
 #include "controller/store.h"
+#include "metrics/registry.h"
 
 namespace skiff::controller {
 
@@ -24,6 +25,7 @@ struct ControlPlaneOptions {
   int node_port_max = 32767;
   std::string node_address = "127.0.0.1";          // LoadBalancer ingress and NodePort address
   std::chrono::milliseconds min_sync_interval{0};  // rate limit of ServiceTable syncs
+  metrics::Registry* metrics = nullptr;  // controller families (controller_metrics.h); null: none
 };
 
 class ControlPlane {

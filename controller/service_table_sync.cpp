@@ -56,6 +56,11 @@ void ServiceTableSync::sync() {
   scheduled_ = false;
   ++syncs_;
   last_sync_ = std::chrono::steady_clock::now();
+  rebuild_and_publish();
+  if (sync_observer_) sync_observer_(std::chrono::steady_clock::now() - last_sync_);
+}
+
+void ServiceTableSync::rebuild_and_publish() {
   std::set<ObjectKey> dirty;
   dirty.swap(dirty_);
 

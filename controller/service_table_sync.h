@@ -8,6 +8,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -30,11 +31,17 @@ class ServiceTableSync {
   // Watches Services and Endpoints; the first sync publishes the full table.
   void start();
   uint64_t syncs() const { return syncs_; }  // syncs run (published or not), for tests
+  // Told how long each sync took, published or not (the sync duration histogram).
+  void set_sync_observer(std::function<void(std::chrono::steady_clock::duration)> observer) {
+    sync_observer_ = std::move(observer);
+  }
 
  private:
   void mark(const WatchEvent& e);
   void schedule();
   void sync();
+  // Rebuilds the dirty views and publishes if any changed.
+  void rebuild_and_publish();
 
   boost::asio::io_context& io_;
   Store& store_;
@@ -50,6 +57,7 @@ class ServiceTableSync {
   std::set<ObjectKey> dirty_;
   std::map<ObjectKey, ServiceView> views_;  // ordered as the table: namespace, then name
   std::vector<uint64_t> watches_;
+  std::function<void(std::chrono::steady_clock::duration)> sync_observer_;
 };
 
 }  // namespace skiff::controller

@@ -1,6 +1,7 @@
 #include "metrics/exposition.h"
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <cmath>
 #include <system_error>
@@ -41,10 +42,19 @@ void append_sample(std::string& out, std::string_view name, std::string_view suf
   out += '\n';
 }
 
+// The child's escaped labels: the family's cached copy, or computed into `scratch`.
+std::string_view labels_of(const FamilySnapshot& family, const ChildSnapshot& child,
+                           std::string& scratch) {
+  if (child.rendered_labels) return *child.rendered_labels;
+  scratch = label_body(family.label_names, child.label_values);
+  return scratch;
+}
+
 void append_histogram(std::string& out, const FamilySnapshot& family,
                       const std::vector<std::string>& les, const ChildSnapshot& child) {
   const Histogram::Reading& reading = child.histogram;
-  const std::string labels = label_body(family.label_names, child.label_values);
+  std::string scratch;
+  const std::string_view labels = labels_of(family, child, scratch);
   for (std::size_t i = 0; i < reading.cumulative.size(); ++i) {
     out += family.name;
     out += "_bucket{";
@@ -74,8 +84,13 @@ void append_family(std::string& out, const FamilySnapshot& family) {
   std::vector<const ChildSnapshot*> children;
   children.reserve(family.children.size());
   for (const ChildSnapshot& child : family.children) children.push_back(&child);
-  std::stable_sort(children.begin(), children.end(),
-                   [](const auto* a, const auto* b) { return a->label_values < b->label_values; });
+  const auto by_labels = [](const auto* a, const auto* b) {
+    return a->label_values < b->label_values;
+  };
+  // Families hand their children over in order; only hand-made snapshots need the sort.
+  if (!std::is_sorted(children.begin(), children.end(), by_labels)) {
+    std::stable_sort(children.begin(), children.end(), by_labels);
+  }
   std::vector<std::string> les;
   if (family.type == MetricType::kHistogram) {
     for (double bound : family.bounds) append_value(les.emplace_back(), bound);
@@ -84,8 +99,8 @@ void append_family(std::string& out, const FamilySnapshot& family) {
     if (family.type == MetricType::kHistogram) {
       append_histogram(out, family, les, *child);
     } else {
-      append_sample(out, family.name, "", label_body(family.label_names, child->label_values),
-                    child->value);
+      std::string scratch;
+      append_sample(out, family.name, "", labels_of(family, *child, scratch), child->value);
     }
   }
 }
@@ -162,11 +177,18 @@ std::string render(const std::vector<FamilySnapshot>& families) {
   }
   std::stable_sort(sorted.begin(), sorted.end(),
                    [](const auto* a, const auto* b) { return a->name < b->name; });
+  // The last render's size is a good guess for this one: one allocation instead of a dozen
+  // doublings (each a copy of everything written so far).
+  static std::atomic<std::size_t> size_hint{0};
   std::string out;
+  out.reserve(size_hint.load(std::memory_order_relaxed) + 4096);
   for (const FamilySnapshot* family : sorted) append_family(out, *family);
+  size_hint.store(out.size(), std::memory_order_relaxed);
   return out;
 }
 
-std::string render(const Registry& registry) { return render(registry.collect()); }
+std::string render(const Registry& registry) {
+  return render(registry.collect(CollectMode::kForExposition));
+}
 
 }  // namespace skiff::metrics

@@ -19,7 +19,7 @@ inline constexpr std::string_view kContentType = "text/plain; version=0.0.4; cha
 // Histograms write cumulative `_bucket{le}` series ending in le="+Inf", then `_sum` and
 // `_count`. Pure: the same snapshots give the same bytes.
 std::string render(const std::vector<FamilySnapshot>& families);
-// render(registry.collect()).
+// render(registry.collect(CollectMode::kForExposition)).
 std::string render(const Registry& registry);
 
 // Sample values as Prometheus parses them: "+Inf", "-Inf", "NaN"; integral values up to 2^53

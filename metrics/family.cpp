@@ -1,7 +1,10 @@
 #include "metrics/family.h"
 
+#include <algorithm>
 #include <limits>
 #include <stdexcept>
+
+#include "metrics/exposition.h"
 
 namespace skiff::metrics {
 
@@ -19,6 +22,19 @@ void FamilyBase::check_arity(const std::vector<std::string>& label_values) const
                                 std::to_string(label_names_.size()) + " label values, got " +
                                 std::to_string(label_values.size()));
   }
+}
+
+std::string FamilyBase::render_labels(const std::vector<std::string>& label_values) const {
+  std::string body;
+  const std::size_t count = std::min(label_names_.size(), label_values.size());
+  for (std::size_t i = 0; i < count; ++i) {
+    if (i > 0) body += ',';
+    body += label_names_[i];
+    body += "=\"";
+    append_escaped_label_value(body, label_values[i]);
+    body += '"';
+  }
+  return body;
 }
 
 FamilySnapshot FamilyBase::empty_snapshot() const {
@@ -42,7 +58,7 @@ bool CallbackFamily::remove(const std::vector<std::string>& label_values) {
   return children_.erase(label_values) > 0;
 }
 
-FamilySnapshot CallbackFamily::collect() const {
+FamilySnapshot CallbackFamily::collect(CollectMode) const {
   FamilySnapshot snapshot = empty_snapshot();
   std::lock_guard lock(mu_);
   snapshot.children.reserve(children_.size());

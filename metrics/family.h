@@ -33,7 +33,10 @@ class FamilyBase {
   const std::vector<double>& bounds() const { return bounds_; }
 
   // The current values of every child, children ordered by label values.
-  virtual FamilySnapshot collect() const = 0;
+  virtual FamilySnapshot collect(CollectMode mode = CollectMode::kFull) const = 0;
+
+  // `a="x",b="y"` for these values (one per label name), escaped for the text format.
+  std::string render_labels(const std::vector<std::string>& label_values) const;
 
  protected:
   // Throws std::invalid_argument unless there is one value per label name.
@@ -78,35 +81,55 @@ class Family final : public FamilyBase {
   std::shared_ptr<Metric> share(const std::vector<std::string>& label_values) {
     check_arity(label_values);
     std::lock_guard lock(mu_);
-    if (auto it = children_.find(label_values); it != children_.end()) return it->second;
+    if (auto it = children_.find(label_values); it != children_.end()) return it->second->metric;
     // Made before insertion, so a failed allocation leaves no empty child for collect().
-    std::shared_ptr<Metric> metric = make_();
-    children_.emplace(label_values, metric);
-    return metric;
+    auto child = std::make_shared<Child>(Child{label_values, render_labels(label_values), make_()});
+    children_.emplace(label_values, child);
+    ordered_stale_ = true;
+    return child->metric;
   }
 
   // Stops exporting the child (e.g. its Service was deleted). False if there was none.
   bool remove(const std::vector<std::string>& label_values) {
     std::lock_guard lock(mu_);
-    return children_.erase(label_values) > 0;
+    if (children_.erase(label_values) == 0) return false;
+    ordered_stale_ = true;
+    return true;
   }
 
-  FamilySnapshot collect() const override {
+  FamilySnapshot collect(CollectMode mode = CollectMode::kFull) const override {
     FamilySnapshot snapshot = empty_snapshot();
     std::lock_guard lock(mu_);
-    snapshot.children.reserve(children_.size());
-    for (const auto& [label_values, metric] : children_) {
-      ChildSnapshot& child = snapshot.children.emplace_back();
-      child.label_values = label_values;
-      read_into(*metric, child);
+    if (ordered_stale_) {
+      ordered_.clear();
+      ordered_.reserve(children_.size());
+      for (const auto& entry : children_) ordered_.push_back(entry.second);
+      ordered_stale_ = false;
+    }
+    snapshot.children.resize(ordered_.size());
+    for (std::size_t i = 0; i < ordered_.size(); ++i) {
+      const std::shared_ptr<const Child>& from = ordered_[i];
+      ChildSnapshot& child = snapshot.children[i];
+      if (mode == CollectMode::kFull) child.label_values = from->label_values;
+      child.rendered_labels = std::shared_ptr<const std::string>(from, &from->rendered_labels);
+      read_into(*from->metric, child);
     }
     return snapshot;
   }
 
  private:
+  struct Child {
+    std::vector<std::string> label_values;
+    std::string rendered_labels;
+    std::shared_ptr<Metric> metric;
+  };
+
   Make make_;
-  mutable std::mutex mu_;  // guards children_ (the map, not the metrics' values)
-  std::map<std::vector<std::string>, std::shared_ptr<Metric>> children_;
+  mutable std::mutex mu_;  // guards children_, ordered_ and ordered_stale_ (not the values)
+  std::map<std::vector<std::string>, std::shared_ptr<const Child>> children_;
+  // children_ in order as a flat array, so a scrape walks no tree; rebuilt after a change.
+  mutable std::vector<std::shared_ptr<const Child>> ordered_;
+  mutable bool ordered_stale_ = false;
 };
 
 using CounterFamily = Family<Counter>;
@@ -127,7 +150,7 @@ class CallbackFamily final : public FamilyBase {
   void set(const std::vector<std::string>& label_values, Callback callback);
   bool remove(const std::vector<std::string>& label_values);
 
-  FamilySnapshot collect() const override;
+  FamilySnapshot collect(CollectMode mode = CollectMode::kFull) const override;
 
  private:
   mutable std::mutex mu_;  // guards children_

@@ -132,7 +132,7 @@ CallbackFamily& Registry::callback(const std::string& name, const std::string& h
   return add(std::make_unique<CallbackFamily>(name, help, type, std::move(label_names)));
 }
 
-std::vector<FamilySnapshot> Registry::collect() const {
+std::vector<FamilySnapshot> Registry::collect(CollectMode mode) const {
   // Families are never removed, so the pointers outlive the lock; collecting without it keeps
   // slow callbacks from blocking registration.
   std::vector<const FamilyBase*> families;
@@ -143,7 +143,7 @@ std::vector<FamilySnapshot> Registry::collect() const {
   }
   std::vector<FamilySnapshot> snapshots;
   snapshots.reserve(families.size());
-  for (const FamilyBase* family : families) snapshots.push_back(family->collect());
+  for (const FamilyBase* family : families) snapshots.push_back(family->collect(mode));
   return snapshots;
 }
 

@@ -48,7 +48,7 @@ class Registry {
 
   // Every family's current values, ordered by family name. Safe to call from any thread,
   // concurrently with registration and with updates.
-  std::vector<FamilySnapshot> collect() const;
+  std::vector<FamilySnapshot> collect(CollectMode mode = CollectMode::kFull) const;
 
  private:
   // Returns the existing family of this name if it matches exactly, nullptr if the name is

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,10 +17,18 @@ enum class MetricType { kCounter, kGauge, kHistogram };
 // "counter", "gauge", "histogram": the word `# TYPE` uses.
 std::string_view type_name(MetricType type);
 
+// What a collect() copies. kForExposition leaves ChildSnapshot::label_values empty and sets
+// only rendered_labels: the text format needs nothing else, and copying every child's label
+// strings was the largest cost of a scrape with thousands of children.
+enum class CollectMode { kFull, kForExposition };
+
 struct ChildSnapshot {
   std::vector<std::string> label_values;  // parallel to FamilySnapshot::label_names
   double value = 0.0;                     // counter and gauge
   Histogram::Reading histogram;           // histogram only
+  // `a="x",b="y"` for label_values, escaped; set by families (computed once per child, so a
+  // scrape does not escape every label again), null in hand-made snapshots (render computes it).
+  std::shared_ptr<const std::string> rendered_labels;
 };
 
 struct FamilySnapshot {

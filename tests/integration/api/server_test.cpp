@@ -14,6 +14,8 @@
 #include <thread>
 
 #include "api/client.h"
+#include "metrics/exposition.h"
+#include "metrics/registry.h"
 
 namespace net = boost::asio;
 using nlohmann::json;
@@ -42,14 +44,19 @@ class FakeEngine : public skiff::controller::engine::Engine {
     return "uid=" + pod_uid + " container=" + container +
            " previous=" + (previous ? "true" : "false") + "\nline 2\nline 3\n";
   }
+  void recover(Done<std::vector<skiff::controller::engine::RecoveredContainer>> done) override {
+    done(std::vector<skiff::controller::engine::RecoveredContainer>{});
+  }
   void kill_all() override {}
 };
 
 struct Daemon {
-  explicit Daemon(ServerOptions options = {}, std::vector<skiff::api::ReadinessCheck> checks = {}) {
+  explicit Daemon(ServerOptions options = {}, std::vector<skiff::api::ReadinessCheck> checks = {},
+                  skiff::api::MetricsSource metrics = {}) {
     options.port = 0;
     server = std::make_unique<skiff::api::Server>(io, store, &engine, options);
     for (auto& c : checks) server->add_readiness_check(std::move(c));
+    if (metrics) server->set_metrics_source(std::move(metrics));
     auto started = server->start();
     REQUIRE(started.ok());
     port = server->port();
@@ -469,4 +476,60 @@ TEST_CASE("a client to a closed port reports the daemon as unavailable") {
   CHECK(res.error().message ==
         "cannot reach the skiff daemon at 127.0.0.1:" + std::to_string(port) +
             ": Connection refused (is `skiff up` or `skiff daemon` running?)");
+}
+
+TEST_CASE("readyz passes with every check listed on verbose, and one check by name") {
+  Daemon d({}, {{"store", [] { return std::string(); }}, {"engine", [] { return std::string(); }}});
+  auto client = d.client();
+  auto ready = client.get_text("/readyz");
+  REQUIRE(ready.ok());
+  CHECK(*ready == "ok");
+  auto verbose = client.get_text("/readyz?verbose");
+  REQUIRE(verbose.ok());
+  CHECK(*verbose == "[+]ping ok\n[+]store ok\n[+]engine ok\nreadyz check passed");
+  auto healthz = client.get_text("/healthz?verbose");
+  REQUIRE(healthz.ok());
+  CHECK(*healthz == "[+]ping ok\nhealthz check passed");
+  auto missing = client.request("GET", "/readyz/nonesuch");
+  REQUIRE(missing.ok());
+  CHECK(missing->status == 404);
+}
+
+TEST_CASE("the API counts requests by verb and code, and open watch clients by kind") {
+  skiff::metrics::Registry registry;
+  ServerOptions options;
+  options.metrics = &registry;
+  Daemon d(options, {}, [&registry] { return skiff::metrics::render(registry); });
+  auto client = d.client();
+  auto metric = [&](const std::string& series) -> std::string {
+    auto text = Client("127.0.0.1", d.port).get_text("/metrics");
+    if (!text.ok()) return "<no /metrics>";
+    const auto at = text->find(series + " ");
+    if (at == std::string::npos) return "<absent>";
+    const auto end = text->find('\n', at);
+    return text->substr(at + series.size() + 1, end - at - series.size() - 1);
+  };
+  const std::string watchers = "skiff_api_watch_clients{kind=\"Deployment\"}";
+  CHECK(metric(watchers) == "0");
+  REQUIRE(client.post(kDeployments, deployment("web", 1)).ok());
+  CHECK(metric("skiff_api_requests_total{verb=\"create\",code=\"201\"}") == "1");
+  CHECK(client.get(kDeployments + "/nope").error().code == 404);
+  CHECK(metric("skiff_api_requests_total{verb=\"get\",code=\"404\"}") == "1");
+
+  auto watcher = d.client();
+  watcher.set_watch_idle_timeout(std::chrono::seconds(5));
+  std::string during;
+  auto result = watcher.watch(kDeployments, [&](const json&) {
+    during = metric(watchers);
+    return false;  // the client hangs up
+  });
+  REQUIRE(result.ok());
+  CHECK(during == "1");
+  CHECK(metric("skiff_api_requests_total{verb=\"watch\",code=\"200\"}") == "1");
+  // The server notices the hang-up and stops counting the watch.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (metric(watchers) != "0" && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  CHECK(metric(watchers) == "0");
 }

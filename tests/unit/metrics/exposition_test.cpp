@@ -70,10 +70,10 @@ TEST_CASE("families without labels export zero before the first update", "[expos
 TEST_CASE("render sorts snapshots it is given by name and children by label values",
           "[exposition]") {
   FamilySnapshot b{"b_metric", "B.", MetricType::kGauge, {"x"}, {}, {}};
-  b.children.push_back({{"zeta"}, 1, {}});
-  b.children.push_back({{"alpha"}, 2, {}});
+  b.children.push_back({{"zeta"}, 1, {}, {}});
+  b.children.push_back({{"alpha"}, 2, {}, {}});
   FamilySnapshot a{"a_metric", "A.", MetricType::kGauge, {}, {}, {}};
-  a.children.push_back({{}, -3, {}});
+  a.children.push_back({{}, -3, {}, {}});
   CHECK(render({b, a}) ==
         "# HELP a_metric A.\n# TYPE a_metric gauge\na_metric -3\n"
         "# HELP b_metric B.\n# TYPE b_metric gauge\n"
