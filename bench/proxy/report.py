@@ -1,109 +1,176 @@
 #!/usr/bin/env python3
-"""Prints the comparison table and writes the dated Markdown result plus the chart's data file.
+"""Prints the ratio table and writes the dated Markdown result of one benchmark run.
 
-Ratios are to "direct" (wrk/iperf3 straight to a backend) so that figures from a shared, busy
+    report.py --raw raw.jsonl --date D --load "L1 L5 L15" --md OUT.md --commands commands.txt
+              --skiff-1w NAME --settings "key=value ..." [--nofile N]
+
+Ratios are to "direct" (the load tool straight to a backend) so that figures from a shared, busy
 machine stay comparable: every target ran in the same session under the same background load.
-For p99 latency the ratio is direct/target, so that for every column higher is better and 1.0
-means "as good as no proxy".
 """
 import argparse
-import math
 import os
 import platform
-import subprocess
+
+import figures as F
 
 
 def cpu_model():
     try:
-        for line in open("/proc/cpuinfo", encoding="utf-8"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
     except OSError:
         pass
     return platform.processor() or "unknown"
 
 
-def ratio(a, b):
-    if math.isnan(a) or math.isnan(b) or b == 0:
-        return float("nan")
-    return a / b
+def table(head, rows):
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
 
 
-def fmt(x, digits=2):
-    return "n/a" if math.isnan(x) else f"{x:.{digits}f}"
+def raw_table(rows):
+    out = []
+    for r in rows:
+        udp = r.get("udp")
+        udp_text = "no UDP" if r["name"] in F.NO_UDP else (
+            f"{udp['pps']:,.0f} ({udp['loss_pct']:.2f}% lost)" if udp else "n/a")
+        out.append([r["name"], F.fmt(F.value(r, "ka_rps"), 0), F.fmt(F.value(r, "ka_p99_ms"), 3),
+                    F.fmt(F.value(r, "close_rps"), 0), F.fmt(F.value(r, "bulk_gbps")), udp_text,
+                    str(r.get("wrk_errors"))])
+    return table(["target", "keep-alive req/s", "p99 ms", "new conn req/s", "bulk Gbit/s",
+                  "UDP pps (loss)", "wrk errors"], out)
+
+
+def ratio_table(rows):
+    direct, haproxy = F.by_name(rows, "direct"), F.by_name(rows, "haproxy")
+    keys = [t[0] for t in F.TESTS]
+    out = []
+    for r in rows:
+        cells = [r["name"]]
+        cells += [F.fmt(F.ratio_to(r, direct, k)) for k in keys]
+        cells += ["–" if k == "udp_pps" else F.fmt(F.ratio_to(r, haproxy, k)) for k in keys]
+        out.append(cells)
+    short = ["KA", "p99", "new conn", "bulk", "UDP"]
+    return table(["target"] + [f"{s} ×direct" for s in short] + [f"{s} ×HAProxy" for s in short],
+                 out)
+
+
+def rounds_table(rows):
+    def cells(values, digits):
+        return " / ".join(F.fmt(v, digits) for v in values) or "–"
+
+    out = []
+    for r in rows:
+        rr = r.get("rounds", {})
+        out.append([r["name"], cells(rr.get("ka_rps", []), 0), cells(rr.get("ka_p99_ms", []), 2),
+                    cells(rr.get("close_rps", []), 0), cells(rr.get("bulk_gbps", []), 2),
+                    cells(rr.get("udp_pps", []), 0)])
+    return table(["target", "keep-alive req/s", "p99 ms", "new conn req/s", "bulk Gbit/s",
+                  "UDP pps"], out)
+
+
+def hold_table(rows):
+    out = []
+    for r in rows:
+        h = r.get("hold")
+        if not h:
+            continue
+        per = h.get("kib_per_conn")
+        out.append([
+            r["name"], f"{h['count']:,}", f"{h['opened']:,}",
+            f"{h['round1_ok']:,} / {h['round2_ok']:,}", f"{h['open_seconds']:.1f}",
+            f"{h['rss_before_kib'] / 1024:.1f}", f"{h['rss_held_kib'] / 1024:.1f}",
+            f"{per:.2f}" if per is not None and per >= 0 else "n/a",
+            f"{h['fds_before']:,} → {h['fds_held']:,} → {h['fds_after_close']:,}"
+        ])
+    return table(["proxy", "connections", "opened", "echoed a byte (fresh / after idle)",
+                  "open s", "RSS before MiB", "RSS held MiB", "KiB per conn",
+                  "proxy fds before → held → after close"], out)
 
 
 def main():
     ap = argparse.ArgumentParser()
-    for flag in ("raw", "date", "load", "md", "dat", "commands", "ka-secs", "close-secs",
-                 "bulk-secs"):
+    for flag in ("raw", "date", "load", "md", "commands", "skiff-1w", "settings"):
         ap.add_argument("--" + flag, required=True)
+    ap.add_argument("--nofile", default="")
     args = ap.parse_args()
 
-    rows = {}
-    order = []
-    for line in open(args.raw, encoding="utf-8"):
-        parts = line.rstrip("\n").split("\t")
-        if len(parts) < 7:
-            continue
-        name = parts[0]
-        order.append(name)
-        rows[name] = dict(ka=float(parts[1]), p99=float(parts[2]), close=float(parts[3]),
-                          bulk=float(parts[4]), errors=int(parts[5]), detail=parts[6])
-    direct = rows.get("direct")
-    haproxy = rows.get("haproxy")
+    rows = F.load(args.raw)
+    ratios = ratio_table(rows)
+    print(ratios)
 
-    head = ("| target | keep-alive req/s | p99 ms | close req/s | bulk Gbit/s | wrk errors "
-            "| KA ×direct | p99 ×direct | close ×direct | bulk ×direct | KA ×HAProxy "
-            "| close ×HAProxy | bulk ×HAProxy |")
-    sep = "|" + "---|" * 13
-    lines = [head, sep]
-    dat = ["# target keepalive close bulk p99(direct/target)"]
-    for name in order:
-        r = rows[name]
-        rd = [ratio(r["ka"], direct["ka"]), ratio(direct["p99"], r["p99"]),
-              ratio(r["close"], direct["close"]), ratio(r["bulk"], direct["bulk"])]
-        rh = [ratio(r["ka"], haproxy["ka"]), ratio(r["close"], haproxy["close"]),
-              ratio(r["bulk"], haproxy["bulk"])] if haproxy else [float("nan")] * 3
-        lines.append(
-            f"| {name} | {fmt(r['ka'], 0)} | {fmt(r['p99'], 3)} | {fmt(r['close'], 0)} "
-            f"| {fmt(r['bulk'])} | {r['errors']} | " + " | ".join(fmt(x) for x in rd + rh) + " |")
-        if name != "direct":
-            dat.append(f"{name} {fmt(rd[0], 4)} {fmt(rd[2], 4)} {fmt(rd[3], 4)} {fmt(rd[1], 4)}"
-                       .replace("n/a", "NaN"))
-    table = "\n".join(lines)
-    print(table)
-
-    errors = [f"- {n}: {rows[n]['errors']} errors ({rows[n]['detail']})" for n in order
-              if rows[n]["errors"] or rows[n]["detail"] != "-"]
+    checks = F.target_checks(rows, args.skiff_1w)
+    verdict = {True: "met", False: "**not met**", None: "n/a"}
+    targets = table(["target (issue #4, skiff on one worker)", "wanted", "measured", ""],
+                    [[w, t, m, verdict[ok]] for w, t, m, ok in checks])
+    problems = [f"- {r['name']}: {p}" for r in rows for p in r.get("problems", [])]
+    settings = dict(kv.split("=", 1) for kv in args.settings.split())
+    with open(args.commands, encoding="utf-8") as f:
+        commands = f.read().format(**settings)
     uname = os.uname()
-    commands = open(args.commands, encoding="utf-8").read().format(
-        ka=args.ka_secs, close=args.close_secs, bulk=args.bulk_secs)
+    hold_note = ""
+    if args.nofile and int(args.nofile) < 2 * 10000 + 256:
+        hold_note = (
+            f"\nThe descriptor limit here is {int(args.nofile):,} (hard `RLIMIT_NOFILE`, and the "
+            "run has no `CAP_SYS_RESOURCE` to raise it); a proxy needs two descriptors per "
+            "connection, so the test holds as many as fit under that limit instead of 10 000.\n")
+
     md = f"""# Proxy benchmark, {args.date}
 
-Produced by `bench/proxy/run.sh` (see `bench/README.md`). All traffic on loopback; every proxy on
-one thread except the `skiff-2w` row. Compare the **ratios**, not the absolute figures: this is a
-shared 2-core machine and wrk, the proxy and the backend all compete for the same cores.
+Produced by `bench/proxy/run.sh` (see `bench/README.md`). All traffic on loopback. Every proxy runs
+on one thread; the last skiff row runs one proxy worker per core. Compare the **ratios**, not the
+absolute figures: on this machine the load tool, the proxy and the backend share the same cores
+with other work.
 
 ## Machine
 
+- host: {uname.nodename}
 - CPUs: {os.cpu_count()} ({cpu_model()})
 - kernel: {uname.sysname} {uname.release} {uname.machine}
 - date: {args.date} (UTC)
 - load average at start (1/5/15 min): {args.load}
 
-## Results
+## Targets
 
-Ratios "×direct": target figure / direct figure (p99: direct / target), so 1.00 = no proxy cost and
-higher is better everywhere. "×HAProxy": target / HAProxy.
+{targets}
 
-{table}
+## Ratios
 
-Errors (wrk socket errors and non-2xx responses, both wrk runs summed):
+"×direct": target / direct (p99: direct / target), so 1.00 = no proxy cost and higher is better
+in every column. "×HAProxy": target / HAProxy (p99: HAProxy / target); above 1.00 beats HAProxy.
+HAProxy has no UDP proxying, so it has no UDP figure.
 
-{chr(10).join(errors) if errors else "- none"}
+{ratios}
 
-UDP packets/s: not measured (skipped for time; the proxy's UDP path is not in this benchmark).
+## Figures
+
+{raw_table(rows)}
+
+Each figure is the mean over {settings["rounds"]} rounds; in each round every test visits every target
+in turn (every other round in reverse order), so that changes in the machine's background load
+fall on all targets alike. UDP: `udp_blast` echoes through the proxy to `udp_echo`; pps = echoes
+received per second (each a datagram through the proxy and its reply back), loss = datagrams
+without an echo.
+
+Per round (spread = noise of this machine):
+
+{rounds_table(rows)}
+
+## Idle connections
+
+Each proxy holds the connections open to `tcp_echo`; every connection must echo a byte when
+fresh and again after idling. "KiB per conn" = (RSS while held − RSS before) / connections, RSS
+being `VmRSS` from `/proc/PID/status` (nginx: master + worker). Descriptors must return to the
+"before" count once the clients close.
+{hold_note}
+{hold_table(rows)}
+
+## Problems seen
+
+{chr(10).join(problems) if problems else "- none (no wrk socket errors or non-2xx, no UDP misroutes, every idle connection worked)"}
 
 ## Commands
 
@@ -111,8 +178,6 @@ UDP packets/s: not measured (skipped for time; the proxy's UDP path is not in th
 """
     with open(args.md, "w", encoding="utf-8") as out:
         out.write(md)
-    with open(args.dat, "w", encoding="utf-8") as out:
-        out.write("\n".join(dat) + "\n")
 
 
 if __name__ == "__main__":

@@ -1,33 +1,49 @@
 #!/usr/bin/env bash
-# Measures skiff's TCP proxy side by side with HAProxy, nginx stream and a direct connection.
-# One command: bench/proxy/run.sh [path/to/skiff]. Loopback only; everything it starts is stopped
-# on exit; every load is bounded in time. Results: bench/results/proxy-YYYY-MM-DD.{md,png}.
+# Measures skiff's proxy side by side with HAProxy, nginx stream and a direct connection: HTTP
+# keep-alive req/s and p99, a new connection per request, bulk TCP, UDP packets/s, and the memory
+# of 10 000 idle connections. One command: bench/proxy/run.sh [path/to/skiff]. Loopback only;
+# everything it starts is stopped on exit; every load is bounded in count and time (about 5 min
+# in all). Results: bench/results/proxy-YYYY-MM-DD.{md,png} and proxy-YYYY-MM-DD-raw/.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 SKIFF="${1:-${SKIFF:-$ROOT/build-lead/skiff}}"
-KA_SECS="${KA_SECS:-10}"       # keep-alive run length
-CLOSE_SECS="${CLOSE_SECS:-10}" # connection-per-request run length
-BULK_SECS="${BULK_SECS:-5}"    # iperf3 run length
+ROUNDS="${ROUNDS:-3}"            # every test visits every target once per round
+KA_SECS="${KA_SECS:-4}"          # keep-alive run length, per round
+CLOSE_SECS="${CLOSE_SECS:-4}"    # connection-per-request run length, per round
+BULK_SECS="${BULK_SECS:-2}"      # iperf3 run length, per round
+UDP_SECS="${UDP_SECS:-2}"        # udp_blast run length, per round
+HOLD_CONNS="${HOLD_CONNS:-10000}" # idle connections held through each proxy
+HOLD_IDLE="${HOLD_IDLE:-3}"      # seconds they sit idle before memory is measured
 DATE="$(date -u +%F)"
 RESULTS="$ROOT/bench/results"
+PY=/usr/bin/python3 # Debian's python, where python3-matplotlib lives
+NPROC="$(nproc)"
 mkdir -p "$RESULTS"
 
-need() { # command package
-  command -v "$1" >/dev/null 2>&1 && return 0
-  echo "installing $2" >&2
-  apt-get install -y --no-install-recommends "$2" >/dev/null
-}
-need wrk wrk
-need haproxy haproxy
-need nginx nginx
-need iperf3 iperf3
-need gnuplot gnuplot-nox
-need curl curl
-[ -f /usr/lib/nginx/modules/ngx_stream_module.so ] ||
-  apt-get install -y --no-install-recommends libnginx-mod-stream >/dev/null
+# ---- packages (Debian) ------------------------------------------------------------------------
+MISSING=()
+for pair in wrk:wrk haproxy:haproxy nginx:nginx iperf3:iperf3 curl:curl g++:g++; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || MISSING+=("${pair#*:}")
+done
+[ -f /usr/lib/nginx/modules/ngx_stream_module.so ] || MISSING+=(libnginx-mod-stream)
+[ -x "$PY" ] && "$PY" -c 'import matplotlib' 2>/dev/null || MISSING+=(python3 python3-matplotlib)
+if [ "${#MISSING[@]}" -gt 0 ]; then
+  echo "installing ${MISSING[*]}" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${MISSING[@]}" >/dev/null
+fi
 [ -x "$SKIFF" ] || { echo "skiff binary not found: $SKIFF" >&2; exit 1; }
+
+# ---- descriptors: a proxy holding N connections needs 2N of them --------------------------------
+ulimit -Hn 1048576 2>/dev/null || true # needs CAP_SYS_RESOURCE; otherwise keep the hard limit
+ulimit -Sn "$(ulimit -Hn)"
+NOFILE="$(ulimit -n)"
+HOLD_MAX=$(((NOFILE - 256) / 2))
+if [ "$HOLD_CONNS" -gt "$HOLD_MAX" ]; then
+  echo "descriptor limit $NOFILE: holding $HOLD_MAX idle connections instead of $HOLD_CONNS" >&2
+  HOLD_CONNS="$HOLD_MAX"
+fi
 
 TMP="$(mktemp -d /tmp/skiff-bench.XXXXXX)"
 PIDS=()
@@ -43,6 +59,14 @@ cleanup() {
 trap cleanup EXIT
 
 LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
+
+# ---- load tools and echo backends -------------------------------------------------------------
+mkdir -p "$TMP/tools"
+for tool in udp_echo udp_blast tcp_echo tcp_hold; do
+  g++ -std=c++20 -O2 -Wall -Wextra -Wpedantic -Werror -o "$TMP/tools/$tool" \
+    "$ROOT/bench/tools/$tool.cpp"
+done
+T="$TMP/tools"
 
 # wait_http URL: up to 10 s for a 200.
 wait_http() {
@@ -62,8 +86,18 @@ wait_tcp() {
   echo "not listening: $1:$2" >&2
   return 1
 }
+# wait_udp HOST:PORT: up to 10 s for echoes.
+wait_udp() {
+  for _ in $(seq 20); do
+    "$T/udp_blast" --target "$1" --flows 1 --window 1 --count 3 --seconds 1 >/dev/null 2>&1 &&
+      return 0
+    sleep 0.2
+  done
+  echo "no UDP echo from $1" >&2
+  return 1
+}
 
-# ---- backends: nginx on 127.0.0.11-14:8081, iperf3 on 127.0.0.11:5201 ---------------------
+# ---- backends: nginx on 127.0.0.11-14:8081, iperf3 on .11:5201, echoes ------------------------
 cat >"$TMP/backend.conf" <<CONF
 worker_processes 1;
 daemon off;
@@ -86,16 +120,23 @@ nginx -c "$TMP/backend.conf" -p "$TMP" -e "$TMP/backend-error.log" &
 PIDS+=($!)
 iperf3 -s -B 127.0.0.11 -p 5201 >"$TMP/iperf3-server.log" 2>&1 &
 PIDS+=($!)
+"$T/udp_echo" --seconds 1200 127.0.0.11:7001 127.0.0.12:7001 127.0.0.13:7001 127.0.0.14:7001 &
+PIDS+=($!)
+"$T/tcp_echo" --seconds 1200 127.0.0.15:7100 127.0.0.16:7100 127.0.0.17:7100 127.0.0.18:7100 &
+PIDS+=($!)
 for a in 11 12 13 14; do wait_http "http://127.0.0.$a:8081/"; done
 wait_tcp 127.0.0.11 5201
+wait_tcp 127.0.0.15 7100
+wait_udp 127.0.0.11:7001
 
-# ---- HAProxy: 127.0.0.1:9001 (http backends), 127.0.0.1:9011 (iperf3) ------------------------
+# ---- HAProxy: 127.0.0.1:9001 (http), :9011 (iperf3), :9021 (idle connections) ------------------
 cat >"$TMP/haproxy.cfg" <<CONF
 global
   nbthread 1
-  maxconn 8000
+  maxconn $((HOLD_CONNS + 100))
 defaults
   mode tcp
+  maxconn $((HOLD_CONNS + 100))
   timeout connect 5s
   timeout client 60s
   timeout server 60s
@@ -113,111 +154,176 @@ frontend bulk_in
   default_backend bulk_out
 backend bulk_out
   server i1 127.0.0.11:5201
+frontend hold_in
+  bind 127.0.0.1:9021
+  default_backend hold_out
+backend hold_out
+  server e1 127.0.0.16:7100
 CONF
 haproxy -f "$TMP/haproxy.cfg" -db >"$TMP/haproxy.log" 2>&1 &
-PIDS+=($!)
+HAPROXY_PID=$!
+PIDS+=("$HAPROXY_PID")
 
-# ---- nginx stream: 127.0.0.1:9002 (http backends), 127.0.0.1:9012 (iperf3) -------------------
+# ---- nginx stream: :9002 (http), :9012 (iperf3), :9022 (idle), :9032/udp -----------------------
 cat >"$TMP/stream.conf" <<CONF
 load_module /usr/lib/nginx/modules/ngx_stream_module.so;
 worker_processes 1;
+worker_rlimit_nofile $NOFILE;
 daemon off;
 pid $TMP/stream.pid;
 error_log $TMP/stream-error.log warn;
-events { worker_connections 8000; }
+events { worker_connections $((2 * HOLD_CONNS + 200)); }
 stream {
   upstream http_out {
     server 127.0.0.11:8081; server 127.0.0.12:8081;
     server 127.0.0.13:8081; server 127.0.0.14:8081;
   }
+  upstream udp_out {
+    server 127.0.0.11:7001; server 127.0.0.12:7001;
+    server 127.0.0.13:7001; server 127.0.0.14:7001;
+  }
   server { listen 127.0.0.1:9002 backlog=4096; proxy_pass http_out; }
   server { listen 127.0.0.1:9012; proxy_pass 127.0.0.11:5201; }
+  server { listen 127.0.0.1:9022 backlog=4096; proxy_pass 127.0.0.17:7100; }
+  server { listen 127.0.0.1:9032 udp; proxy_pass udp_out; proxy_timeout 30s; }
 }
 CONF
 nginx -c "$TMP/stream.conf" -p "$TMP" -e "$TMP/stream-error.log" &
-PIDS+=($!)
+STREAM_PID=$!
+PIDS+=("$STREAM_PID")
 wait_http "http://127.0.0.1:9001/"
 wait_http "http://127.0.0.1:9002/"
+wait_udp 127.0.0.1:9032
+# nginx's memory is its master's plus its worker's.
+STREAM_PIDS="$STREAM_PID,$(pgrep -P "$STREAM_PID" | paste -sd, -)"
 
-# ---- skiff: selector-less LoadBalancer Service on 127.0.0.1:9000 (http) and :9010 (iperf3) ----
-cat >"$TMP/skiff-bench.yaml" <<'CONF'
+# ---- skiff: selector-less LoadBalancer Service `bench` -----------------------------------------
+# Two daemons run side by side so that every test can visit every target in turn: skiff-1w
+# (--proxy-workers 1) on 127.0.0.1:9000/9010/9020 and :9030/udp, skiff-Nw (one worker per core) on
+# :9100/9110/9120 and :9130/udp. NodePorts are explicit (port + 22000) so the two daemons do not
+# both allocate 30000. Only the one being measured carries traffic.
+skiff_yaml() { # BASE_PORT HOLD_BACKEND_IP
+  cat <<CONF
 apiVersion: v1
 kind: Service
 metadata: {name: bench}
 spec:
   type: LoadBalancer
   ports:
-  - {name: http, port: 9000, targetPort: 8081}
-  - {name: bulk, port: 9010, targetPort: 5201}
+  - {name: http, port: $1, targetPort: 8081, nodePort: $(($1 + 22000))}
+  - {name: bulk, port: $(($1 + 10)), targetPort: 5201, nodePort: $(($1 + 22010))}
+  - {name: hold, port: $(($1 + 20)), targetPort: 7100, nodePort: $(($1 + 22020))}
+  - {name: udp, port: $(($1 + 30)), targetPort: 7001, protocol: UDP, nodePort: $(($1 + 22030))}
 ---
 apiVersion: v1
 kind: Endpoints
 metadata: {name: bench}
 subsets:
 - addresses: [{ip: 127.0.0.11}, {ip: 127.0.0.12}, {ip: 127.0.0.13}, {ip: 127.0.0.14}]
-  ports: [{name: http, port: 8081}]
+  ports: [{name: http, port: 8081}, {name: udp, port: 7001, protocol: UDP}]
 - addresses: [{ip: 127.0.0.11}]
   ports: [{name: bulk, port: 5201}]
+- addresses: [{ip: $2}]
+  ports: [{name: hold, port: 7100}]
 CONF
+}
 SKIFF_PID=""
-start_skiff() { # workers
-  mkdir -p "$TMP/skiff-$1"
-  "$SKIFF" --log-level warn daemon --proxy-workers "$1" --api-addr 127.0.0.1:18900 \
-    --state-dir "$TMP/skiff-$1" --dns-addr '' >"$TMP/skiff-$1.log" 2>&1 &
+start_skiff() { # WORKERS API_PORT SERVICE_CIDR BASE_PORT HOLD_BACKEND_IP
+  local dir="$TMP/skiff-$1w"
+  mkdir -p "$dir"
+  skiff_yaml "$4" "$5" >"$dir/bench.yaml"
+  "$SKIFF" --log-level warn daemon --proxy-workers "$1" --api-addr "127.0.0.1:$2" \
+    --service-cidr "$3" --state-dir "$dir" --dns-addr '' >"$TMP/skiff-$1w.log" 2>&1 &
   SKIFF_PID=$!
   PIDS+=("$SKIFF_PID")
-  wait_tcp 127.0.0.1 18900
-  "$SKIFF" apply -f "$TMP/skiff-bench.yaml" --server 127.0.0.1:18900 >/dev/null
-  wait_http "http://127.0.0.1:9000/"
-  wait_tcp 127.0.0.1 9010
-}
-stop_skiff() {
-  kill "$SKIFF_PID" 2>/dev/null || true
-  for _ in $(seq 50); do kill -0 "$SKIFF_PID" 2>/dev/null || break; sleep 0.1; done
-  kill -9 "$SKIFF_PID" 2>/dev/null || true
-  wait "$SKIFF_PID" 2>/dev/null || true
+  wait_tcp 127.0.0.1 "$2"
+  "$SKIFF" apply -f "$dir/bench.yaml" --server "127.0.0.1:$2" >/dev/null
+  wait_http "http://127.0.0.1:$4/"
+  wait_tcp 127.0.0.1 $(($4 + 10))
+  wait_tcp 127.0.0.1 $(($4 + 20))
+  wait_udp "127.0.0.1:$(($4 + 30))"
 }
 
-# ---- measurement -------------------------------------------------------------------------
-RAW="$TMP/raw.tsv"
+# ---- targets -----------------------------------------------------------------------------------
+# name -> "HTTP_HOSTPORT BULK_HOST BULK_PORT UDP_HOSTPORT|- HOLD_HOSTPORT|- PIDS|-"
+declare -A TARGET
+TARGETS=(direct skiff-1w haproxy nginx-stream)
+TARGET[direct]="127.0.0.11:8081 127.0.0.11 5201 127.0.0.11:7001 - -"
+start_skiff 1 18910 127.98.0.0/16 9000 127.0.0.15
+TARGET[skiff-1w]="127.0.0.1:9000 127.0.0.1 9010 127.0.0.1:9030 127.0.0.1:9020 $SKIFF_PID"
+TARGET[haproxy]="127.0.0.1:9001 127.0.0.1 9011 - 127.0.0.1:9021 $HAPROXY_PID"
+TARGET[nginx-stream]="127.0.0.1:9002 127.0.0.1 9012 127.0.0.1:9032 127.0.0.1:9022 $STREAM_PIDS"
+SKIFF_ALL=""
+if [ "$NPROC" -gt 1 ]; then
+  SKIFF_ALL="skiff-${NPROC}w"
+  start_skiff "$NPROC" 18911 127.99.0.0/16 9100 127.0.0.18
+  TARGETS+=("$SKIFF_ALL")
+  TARGET[$SKIFF_ALL]="127.0.0.1:9100 127.0.0.1 9110 127.0.0.1:9130 127.0.0.1:9120 $SKIFF_PID"
+fi
+
+# ---- measurement -------------------------------------------------------------------------------
+# Test by test, each test visiting every target in turn, for ROUNDS rounds (every other round in
+# reverse order), so that a change in the machine's background load falls on all targets alike.
+run_test() { # TEST NAME ROUND
+  local test="$1" name="$2" round="$3" http bhost bport udp hold pids
+  read -r http bhost bport udp hold pids <<<"${TARGET[$name]}"
+  local out="$TMP/$name-$test-$round"
+  case "$test" in
+  ka)
+    timeout $((KA_SECS + 20)) wrk -t1 -c50 -d"${KA_SECS}s" --latency "http://$http/" \
+      >"$out.txt" 2>&1 || echo "wrk keep-alive failed for $name" >&2 ;;
+  close)
+    timeout $((CLOSE_SECS + 20)) wrk -t1 -c50 -d"${CLOSE_SECS}s" -H 'Connection: close' \
+      "http://$http/" >"$out.txt" 2>&1 || echo "wrk close failed for $name" >&2 ;;
+  bulk)
+    timeout $((BULK_SECS + 20)) iperf3 -c "$bhost" -p "$bport" -t "$BULK_SECS" -J \
+      >"$out.json" 2>&1 || echo "iperf3 failed for $name" >&2 ;;
+  udp)
+    [ "$udp" = "-" ] && return 0
+    timeout $((UDP_SECS + 20)) "$T/udp_blast" --target "$udp" --flows 8 --window 16 \
+      --count 50000000 --seconds "$UDP_SECS" --size 64 >"$out.json" 2>&1 ||
+      echo "udp_blast failed for $name" >&2 ;;
+  hold)
+    [ "$hold" = "-" ] && return 0
+    timeout 120 "$T/tcp_hold" --target "$hold" --count "$HOLD_CONNS" --idle "$HOLD_IDLE" \
+      --seconds 90 --pids "$pids" >"$out.json" 2>&1 ||
+      echo "tcp_hold: not every connection worked through $name" >&2 ;;
+  esac
+  sleep 0.5
+}
+
+for round in $(seq "$ROUNDS"); do
+  ORDER=("${TARGETS[@]}")
+  if [ $((round % 2)) -eq 0 ]; then
+    ORDER=()
+    for ((i = ${#TARGETS[@]} - 1; i >= 0; i--)); do ORDER+=("${TARGETS[$i]}"); done
+  fi
+  for test in ka close bulk udp; do
+    echo "== round $round/$ROUNDS: $test (${ORDER[*]})" >&2
+    for name in "${ORDER[@]}"; do run_test "$test" "$name" "$round"; done
+  done
+done
+echo "== idle connections" >&2
+for name in "${TARGETS[@]}"; do run_test hold "$name" 1; done
+
+RAW="$TMP/raw.jsonl"
 : >"$RAW"
-# measure NAME HTTP_HOSTPORT BULK_HOST BULK_PORT
-measure() {
-  local name="$1" http="$2" bhost="$3" bport="$4"
-  echo "== $name" >&2
-  timeout $((KA_SECS + 20)) wrk -t1 -c50 -d"${KA_SECS}s" --latency "http://$http/" \
-    >"$TMP/$name-ka.txt" 2>&1 || echo "wrk keep-alive failed for $name" >&2
-  sleep 1
-  timeout $((CLOSE_SECS + 20)) wrk -t1 -c50 -d"${CLOSE_SECS}s" -H 'Connection: close' \
-    "http://$http/" >"$TMP/$name-close.txt" 2>&1 || echo "wrk close failed for $name" >&2
-  sleep 1
-  timeout $((BULK_SECS + 20)) iperf3 -c "$bhost" -p "$bport" -t "$BULK_SECS" -J \
-    >"$TMP/$name-bulk.json" 2>&1 || echo "iperf3 failed for $name" >&2
-  sleep 1
-  python3 "$HERE/parse.py" "$name" "$TMP/$name-ka.txt" "$TMP/$name-close.txt" \
-    "$TMP/$name-bulk.json" >>"$RAW"
-  cat "$TMP/$name-ka.txt" "$TMP/$name-close.txt" >"$TMP/$name-wrk.txt"
-}
-
-measure direct 127.0.0.11:8081 127.0.0.11 5201
-start_skiff 1
-measure skiff-1w 127.0.0.1:9000 127.0.0.1 9010
-stop_skiff
-measure haproxy 127.0.0.1:9001 127.0.0.1 9011
-measure nginx-stream 127.0.0.1:9002 127.0.0.1 9012
-start_skiff 2
-measure skiff-2w 127.0.0.1:9000 127.0.0.1 9010
-stop_skiff
+for name in "${TARGETS[@]}"; do "$PY" "$HERE/parse.py" "$name" "$TMP" >>"$RAW"; done
 
 # Keep the raw tool output next to the results for anyone checking an odd figure.
 RAWDIR="$RESULTS/proxy-$DATE-raw"
+rm -rf "$RAWDIR"
 mkdir -p "$RAWDIR"
-cp "$TMP"/*-ka.txt "$TMP"/*-close.txt "$TMP"/*-bulk.json "$RAW" "$RAWDIR"/
-cp "$TMP"/skiff-*.log "$RAWDIR"/ 2>/dev/null || true
+cp "$TMP"/*-ka-*.txt "$TMP"/*-close-*.txt "$TMP"/*-bulk-*.json "$RAW" "$RAWDIR"/
+cp "$TMP"/*-udp-*.json "$TMP"/*-hold-*.json "$TMP"/skiff-*.log "$RAWDIR"/ 2>/dev/null || true
 
-python3 "$HERE/report.py" --raw "$RAW" --date "$DATE" --load "$LOAD_START" \
-  --md "$RESULTS/proxy-$DATE.md" --dat "$TMP/ratios.dat" --commands "$HERE/commands.txt" \
-  --ka-secs "$KA_SECS" --close-secs "$CLOSE_SECS" --bulk-secs "$BULK_SECS"
-gnuplot -e "datafile='$TMP/ratios.dat'; outfile='$RESULTS/proxy-$DATE.png'; title='skiff proxy vs HAProxy, nginx stream ($DATE, ratio to direct)'" \
-  "$HERE/chart.gp"
+SETTINGS="rounds=$ROUNDS ka=$KA_SECS close=$CLOSE_SECS bulk=$BULK_SECS udp=$UDP_SECS hold=$HOLD_CONNS"
+SETTINGS+=" idle=$HOLD_IDLE nproc=$NPROC"
+SETTINGS+=" haproxy_version=$(haproxy -v | sed -n '1s/^HAProxy version \([^ ]*\).*/\1/p')"
+SETTINGS+=" nginx_version=$(nginx -v 2>&1 | sed 's|.*nginx/||')"
+"$PY" "$HERE/report.py" --raw "$RAW" --date "$DATE" --load "$LOAD_START" \
+  --md "$RESULTS/proxy-$DATE.md" --commands "$HERE/commands.txt" --skiff-1w skiff-1w \
+  --settings "$SETTINGS" --nofile "$NOFILE"
+"$PY" "$HERE/chart.py" --raw "$RAW" --out "$RESULTS/proxy-$DATE.png" --skiff-1w skiff-1w \
+  --title "skiff proxy vs HAProxy and nginx stream, one thread each — $DATE, $NPROC CPUs ($(uname -n))"
 echo "wrote $RESULTS/proxy-$DATE.md and $RESULTS/proxy-$DATE.png" >&2
