@@ -14,10 +14,11 @@ packages=(
   python3 python3-flask python-is-python3 curl procps iproute2
 )
 # `./setup.sh test` also installs what the test suite drives as a user would: dig (DNS
-# answers from a real client), promtool (the metrics exposition checked by Prometheus) and
-# clang with its libFuzzer runtime (ctest's fuzz/dns-codec; skipped without them).
+# answers from a real client), unbound (the upstream the DNS forwarder is tested against),
+# promtool (the metrics exposition checked by Prometheus) and clang with its libFuzzer runtime
+# (ctest's fuzz/dns-codec; skipped without them).
 if [ "${1:-}" = "test" ]; then
-  packages+=(dnsutils prometheus clang libclang-rt-14-dev)
+  packages+=(dnsutils unbound prometheus clang libclang-rt-14-dev)
 fi
 
 missing=()

@@ -16,11 +16,13 @@
 #include <thread>
 
 #include "api/server.h"
+#include "cli/engine_factory.h"
 #include "config/labels.h"
 #include "controller/control_plane.h"
 #include "controller/engine/process_engine.h"
 #include "controller/service_table.h"
 #include "controller/store.h"
+#include "controller/store_persistence.h"
 #include "dns/responder.h"
 #include "metrics/exposition.h"
 #include "metrics/process_metrics.h"
@@ -144,6 +146,11 @@ config::Result<dns::ResponderOptions> dns_options_from(const DaemonOptions& opti
   }
   o.zone = options.cluster_domain;
   o.upstreams = options.dns_upstreams;
+  o.ttl = options.dns_ttl;
+  o.pod_records = options.dns_pod_records;
+  o.workers = options.dns_workers > 0
+                  ? options.dns_workers
+                  : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   // Pods of the process engine are loopback addresses; both are ours to answer.
   o.allowed_cidrs = {"127.0.0.0/8", options.pod_cidr};
   return o;
@@ -168,11 +175,6 @@ int run_daemon(const DaemonOptions& options, std::vector<config::Object> apply) 
     spdlog::error("{}", lock.error().message);
     return 1;
   }
-  if (options.engine != "process") {
-    spdlog::error("engine {:?} is not available in this build (use --engine process)",
-                  options.engine);
-    return 1;
-  }
 
   // Every subsystem registers its families here; GET /metrics renders them all.
   metrics::Registry registry;
@@ -180,15 +182,35 @@ int run_daemon(const DaemonOptions& options, std::vector<config::Object> apply) 
 
   asio::io_context io;  // the controller loop: store, reconcilers, kubelet, API
   controller::Store store;
+  // Every object of the last run is back before anything watches the store; damaged files
+  // are moved aside and named in the log, the rest loads (controller/store_persistence.h).
+  controller::StatePersistence persistence(options.state_dir);
+  {
+    auto loaded = persistence.load();
+    for (const auto& why : loaded.refused) spdlog::error("state: object not loaded: {}", why);
+    const size_t restored = loaded.objects.size();
+    store.restore(std::move(loaded.objects), loaded.resource_version);
+    store.set_persistence(&persistence);
+    if (restored > 0 || store.resource_version() > 0) {
+      spdlog::info("state: {} objects restored from {} (resourceVersion {})", restored,
+                   persistence.root().string(), store.resource_version());
+    }
+  }
   controller::ServiceTableSource table;
-  controller::engine::ProcessEngine engine(
-      io, controller::engine::ProcessEngineOptions{options.state_dir, options.pod_cidr});
+  // --engine: the process engine, or dockerd (checked now: absent or silent is an error here).
+  auto engine_setup = make_engine(io, options);
+  if (!engine_setup) {
+    spdlog::error("{}", engine_setup.error().message);
+    return 1;
+  }
+  controller::engine::Engine& engine = *engine_setup->engine;
 
   controller::ControlPlaneOptions cp_options;
   cp_options.service_cidr = options.service_cidr;
   cp_options.node_address = options.node_address;
   cp_options.kubelet.node_ip = options.node_address;
   cp_options.kubelet.backoff_base = options.restart_backoff_base;
+  cp_options.metrics = &registry;
   controller::ControlPlane control_plane(io, store, engine, table, cp_options);
 
   proxy::ProxyOptions proxy_options;
@@ -196,16 +218,30 @@ int run_daemon(const DaemonOptions& options, std::vector<config::Object> apply) 
                               ? options.proxy_workers
                               : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   proxy_options.node_address = options.node_address;
+  proxy_options.metrics = &registry;
   proxy::Proxy proxy(table, proxy_options);
 
   api::ServerOptions api_options;
   api_options.address = options.api_address;
   api_options.port = options.api_port;
+  api_options.metrics = &registry;
   api::Server server(io, store, &engine, api_options);
   server.add_readiness_check({"proxy-listeners", [&proxy] {
                                 auto errors = proxy.errors();
                                 return errors.empty() ? std::string() : errors.front();
                               }});
+  // /readyz: the persisted state and the manifests are in the store, the controllers have
+  // published a first ServiceTable for the proxy and DNS, and the engine can run containers.
+  bool store_loaded = false;
+  server.add_readiness_check({"store-loaded", [&store_loaded] {
+                                return store_loaded ? std::string() : "the store is loading";
+                              }});
+  server.add_readiness_check({"service-table", [&table] {
+                                return table.current()->version > 0
+                                           ? std::string()
+                                           : "no ServiceTable published yet";
+                              }});
+  server.add_readiness_check({"engine", [&engine] { return engine.health(); }});
   server.set_metrics_source([&registry] { return metrics::render(registry); });
   auto bound = server.start();
   if (!bound) {
@@ -222,6 +258,7 @@ int run_daemon(const DaemonOptions& options, std::vector<config::Object> apply) 
       spdlog::error("--dns-addr: {}", dns_options.error().message);
       return 1;
     }
+    dns_options->metrics = &registry;
     dns = std::make_unique<dns::Responder>(table, *dns_options);
     auto dns_bound = dns->start();
     if (!dns_bound) {
@@ -233,6 +270,13 @@ int run_daemon(const DaemonOptions& options, std::vector<config::Object> apply) 
     }
     spdlog::info("cluster DNS answering {} on {} (UDP and TCP)", options.cluster_domain,
                  *dns_bound);
+  }
+
+  // Containers of the docker engine resolve through their own responder (engine_factory.h).
+  auto pod_dns = start_pod_dns(table, options, *engine_setup);
+  if (!pod_dns) {
+    spdlog::error("{}", pod_dns.error().message);
+    return 1;
   }
 
   ReadyAnnouncer announcer(store, options.node_address);
@@ -247,12 +291,13 @@ int run_daemon(const DaemonOptions& options, std::vector<config::Object> apply) 
   for (auto& object : apply) {
     if (const auto* svc = std::get_if<config::Service>(&object)) announcer.expect(*svc);
     const auto& m = config::meta(object);
-    auto created = store.create(object);
+    auto created = store.apply(object);  // on top of the restored state, as kubectl apply
     if (!created) {
       spdlog::error("{}/{}: {}", m.namespace_, m.name, created.error().message);
       exit_code = 1;
     }
   }
+  store_loaded = true;
 
   // Ctrl-C: stop accepting, stop every pod gracefully, exit. A second Ctrl-C kills at once.
   asio::signal_set signals(io, SIGINT, SIGTERM);

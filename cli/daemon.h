@@ -25,6 +25,9 @@ struct DaemonOptions {
   std::string dns_address = "127.0.0.1:5353";  // "" turns the DNS responder off
   std::vector<std::string> dns_upstreams;      // empty: /etc/resolv.conf
   std::string cluster_domain = "cluster.local";
+  uint32_t dns_ttl = 5;         // seconds, answers and negative caching of the cluster zone
+  bool dns_pod_records = true;  // <a-b-c-d>.<ns>.pod.<zone> (CoreDNS "pods insecure")
+  int dns_workers = 1;          // DNS threads, each with its own SO_REUSEPORT sockets
 };
 
 // Runs until SIGINT/SIGTERM; `apply` objects are created once the daemon is up, and each

@@ -8,6 +8,10 @@
 
 #include "cli/client_commands.h"
 #include "cli/daemon.h"
+#include "cli/docker_build.h"
+#include "cli/engine_factory.h"
+#include "cli/log_format.h"
+#include "cli/rollout_commands.h"
 #include "config/manifest.h"
 #include "controller/engine/image_store.h"
 
@@ -31,18 +35,27 @@ void add_daemon_flags(CLI::App* cmd, DaemonOptions& d, std::string& api, std::st
                       std::string& backoff) {
   cmd->add_option("--api-addr", api, "API and metrics address")->capture_default_str();
   cmd->add_option("--state-dir", state, "where images, pod logs and state live");
-  cmd->add_option("--engine", d.engine, "container engine: process")->capture_default_str();
+  cmd->add_option("--engine", d.engine, "container engine: process or docker")
+      ->capture_default_str();
   cmd->add_option("--node-address", d.node_address,
                   "address LoadBalancer and NodePort Services listen on")
       ->capture_default_str();
   cmd->add_option("--pod-cidr", d.pod_cidr, "pod IPs of the process engine")->capture_default_str();
-  cmd->add_option("--service-cidr", d.service_cidr, "ClusterIP range")->capture_default_str();
+  cmd->add_option("--service-cidr", d.service_cidr,
+                  "ClusterIP range (default: 127.96.0.0/12; 10.96.0.0/12 with --engine docker)");
   cmd->add_option("--proxy-workers", d.proxy_workers, "proxy threads (0: one per core)");
   cmd->add_option("--dns-addr", d.dns_address, "cluster DNS address, UDP and TCP ('' turns it off)")
       ->capture_default_str();
   cmd->add_option("--dns-upstream", d.dns_upstreams,
                   "servers for names outside the cluster domain (default: /etc/resolv.conf)");
   cmd->add_option("--cluster-domain", d.cluster_domain, "the cluster's DNS zone")
+      ->capture_default_str();
+  cmd->add_option("--dns-ttl", d.dns_ttl, "TTL of cluster DNS answers, in seconds")
+      ->capture_default_str();
+  cmd->add_flag("--dns-pod-records,!--no-dns-pod-records", d.dns_pod_records,
+                "answer <a-b-c-d>.<ns>.pod.<zone> (CoreDNS 'pods insecure')")
+      ->capture_default_str();
+  cmd->add_option("--dns-workers", d.dns_workers, "DNS threads (0: one per core)")
       ->capture_default_str();
   cmd->add_option("--restart-backoff", backoff,
                   "base of the container restart back-off (kubelet: 10s)")
@@ -84,6 +97,11 @@ int main(int argc, char** argv) {
   if (const char* s = std::getenv("SKIFF_SERVER"); s && *s) client.server = s;
   std::string log_level = "info";
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
+      ->capture_default_str();
+  std::string log_format = "text";
+  app.add_option("--log-format", log_format, "text, or json: one object per line on stderr")
+      ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
 
   DaemonOptions daemon;
@@ -102,6 +120,12 @@ int main(int argc, char** argv) {
   build->add_option("-t,--tag", tag, "image name[:tag]")->required();
   build->add_option("dir", build_dir, "the folder holding the Dockerfile")->required();
   build->add_option("--state-dir", state_dir, "where images are registered");
+  std::string build_engine = "process";
+  build
+      ->add_option("--engine", build_engine,
+                   "process (register the folder) or docker (docker build through dockerd)")
+      ->check(CLI::IsMember({"process", "docker"}))
+      ->capture_default_str();
 
   auto add_client_flags = [&](CLI::App* cmd) {
     cmd->add_option("-s,--server", client.server, "the daemon's API address")
@@ -154,13 +178,42 @@ int main(int argc, char** argv) {
   logs->add_flag("-p,--previous", previous, "the run before the last restart");
   add_client_flags(logs);
 
+  // rollout status|history|undo|restart|pause|resume deployment/NAME (cli/rollout_commands.h)
+  std::vector<std::string> rollout_target;
+  std::string rollout_timeout = "0s";
+  bool rollout_watch = true;
+  int revision = 0;
+  auto* rollout = app.add_subcommand("rollout", "manage a Deployment's rollouts");
+  rollout->require_subcommand(1);
+  auto rollout_verb = [&](const char* name, const char* help) {
+    auto* cmd = rollout->add_subcommand(name, help);
+    cmd->add_option("target", rollout_target, "deployment/NAME")->required();
+    add_client_flags(cmd);
+    return cmd;
+  };
+  auto* rollout_status = rollout_verb("status", "wait until a rollout finishes");
+  rollout_status->add_option("--timeout", rollout_timeout, "give up after (0s: never)")
+      ->capture_default_str();
+  rollout_status->add_option("-w,--watch", rollout_watch, "wait for the rollout to finish")
+      ->capture_default_str();
+  auto* rollout_history = rollout_verb("history", "list a Deployment's revisions");
+  rollout_history->add_option("--revision", revision, "show this revision's pod template");
+  auto* rollout_undo = rollout_verb("undo", "roll back to an earlier revision");
+  rollout_undo->add_option("--to-revision", revision, "the revision (0: the previous one)");
+  auto* rollout_restart = rollout_verb("restart", "replace every pod by a new rollout");
+  auto* rollout_pause = rollout_verb("pause", "stop rolling out template changes");
+  auto* rollout_resume = rollout_verb("resume", "roll out template changes again");
+
   CLI11_PARSE(app, argc, argv);
-  spdlog::set_level(spdlog::level::from_str(log_level));
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  skiff::cli::configure_logging(
+      log_level, skiff::cli::parse_log_format(log_format).value_or(skiff::cli::LogFormat::kText));
 
   try {
     if (*up || *daemon_cmd) {
       if (!finish_daemon_flags(daemon, api_addr, state_dir, backoff)) return 2;
+      if ((*up ? up : daemon_cmd)->count("--service-cidr") == 0) {
+        daemon.service_cidr = skiff::cli::default_service_cidr(daemon.engine);
+      }
       std::vector<skiff::config::Object> objects;
       for (const auto& f : files) {
         auto loaded = skiff::config::load_manifest_file(f);
@@ -174,6 +227,7 @@ int main(int argc, char** argv) {
       return skiff::cli::run_daemon(daemon, std::move(objects));
     }
     if (*build) {
+      if (build_engine == "docker") return skiff::cli::docker_build(tag, build_dir);
       const auto dir =
           state_dir.empty() ? skiff::cli::default_state_dir() : std::filesystem::path(state_dir);
       skiff::controller::engine::ImageStore images(std::filesystem::absolute(dir));
@@ -192,6 +246,15 @@ int main(int argc, char** argv) {
     if (*del) return skiff::cli::cmd_delete(client, args, files, wait);
     if (*scale) return skiff::cli::cmd_scale(client, args, replicas);
     if (*logs) return skiff::cli::cmd_logs(client, pod, container, previous);
+    if (*rollout_status) {
+      return skiff::cli::cmd_rollout_status(client, rollout_target, parse_duration(rollout_timeout),
+                                            rollout_watch);
+    }
+    if (*rollout_history) return skiff::cli::cmd_rollout_history(client, rollout_target, revision);
+    if (*rollout_undo) return skiff::cli::cmd_rollout_undo(client, rollout_target, revision);
+    if (*rollout_restart) return skiff::cli::cmd_rollout_restart(client, rollout_target);
+    if (*rollout_pause) return skiff::cli::cmd_rollout_pause(client, rollout_target, true);
+    if (*rollout_resume) return skiff::cli::cmd_rollout_pause(client, rollout_target, false);
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;

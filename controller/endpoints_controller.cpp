@@ -13,7 +13,7 @@ constexpr std::chrono::milliseconds kRetryDelay{1000};
 }  // namespace
 
 EndpointsController::EndpointsController(boost::asio::io_context& io, Store& store)
-    : store_(store), queue_(io, [this](const ObjectKey& k) { reconcile(k); }) {}
+    : store_(store), queue_(io, "endpoints", [this](const ObjectKey& k) { reconcile(k); }) {}
 
 EndpointsController::~EndpointsController() {
   for (auto id : watches_) store_.unwatch(id);

@@ -20,7 +20,7 @@ std::vector<OrphanRef> find_orphans(const std::vector<ObjectPtr>& objects,
 }
 
 GarbageCollector::GarbageCollector(boost::asio::io_context& io, Store& store)
-    : store_(store), queue_(io, [this](int) { sweep(); }) {}
+    : store_(store), queue_(io, "garbagecollector", [this](int) { sweep(); }) {}
 
 GarbageCollector::~GarbageCollector() {
   for (auto id : watches_) store_.unwatch(id);

@@ -21,7 +21,7 @@ ServiceController::ServiceController(boost::asio::io_context& io, Store& store,
       options_(std::move(options)),
       allocators_{range_or_throw(options_.service_cidr),
                   PortRangeAllocator(options_.node_port_min, options_.node_port_max)},
-      queue_(io, [this](const ObjectKey& k) { reconcile(k); }) {}
+      queue_(io, "service", [this](const ObjectKey& k) { reconcile(k); }) {}
 
 ServiceController::~ServiceController() {
   for (auto id : watches_) store_.unwatch(id);

@@ -68,6 +68,9 @@ struct ContainerEvent {
   int signal = 0;     // kExited: the terminating signal, 0 if it exited
   bool oom_killed = false;
   std::string time;  // RFC 3339
+  // kExited of a container adopted from an earlier daemon whose exit status could not be
+  // learnt (it was not our child); exit_code is then 255.
+  bool exit_code_unknown = false;
 };
 
 // A container an earlier daemon started that still runs. The engine has taken it back (it
@@ -99,6 +102,9 @@ class Engine {
   virtual ~Engine() = default;
 
   virtual std::string_view name() const = 0;  // "process", "docker"
+  // Why the engine cannot run containers now ("" when it can), for /readyz. Must not block:
+  // an engine behind a daemon reports what its latest call or event stream found.
+  virtual std::string health() const { return {}; }
   virtual void set_event_handler(EventHandler handler) = 0;
 
   // nullopt: the image is not present locally (ErrImageNeverPull under pull policy Never).

@@ -103,6 +103,7 @@ class Daemon {
     std::string node_address = "127.0.0.1";
     std::string pod_cidr = "127.245.0.0/24";
     std::string backoff = "300ms";
+    std::string service_cidr;  // "": 127.100.<api_port % 250>.0/24
   };
 
   explicit Daemon(Options o) : options_(std::move(o)) {
@@ -141,7 +142,10 @@ class Daemon {
          options_.backoff, "--proxy-workers", "2", "--dns-addr", options_.node_address + ":5353",
          // ClusterIPs of its own: two daemons allocate the same first addresses from one
          // range, and SO_REUSEPORT listeners of one user share a port without an error.
-         "--service-cidr", "127.100." + std::to_string(options_.api_port % 250) + ".0/24"});
+         "--service-cidr",
+         options_.service_cidr.empty()
+             ? "127.100." + std::to_string(options_.api_port % 250) + ".0/24"
+             : options_.service_cidr});
     args.insert(args.end(), extra.begin(), extra.end());
     pid_ = ::fork();
     if (pid_ == 0) {
