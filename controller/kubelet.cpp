@@ -432,8 +432,19 @@ class Kubelet::Impl {
       if (!*alive) return;
       PodWorker* w = worker(uid);
       if (!w || w->terminating || shutting_down_) return;
-      on_image(*w, index, r ? *r : std::nullopt);
+      if (!r) return on_image_error(*w, index, r.error().message);
+      on_image(*w, index, *r);
     });
+  }
+
+  // The engine could not say whether the image is there (dockerd down, a malformed reply):
+  // kubelet's ImageInspectError with the engine's own words, and a retry.
+  void on_image_error(PodWorker& w, size_t index, const std::string& message) {
+    ContainerRuntime& c = *w.containers[index];
+    const std::string text = "Failed to inspect image \"" + c.spec.image + "\": " + message;
+    set_waiting(w, c, "ImageInspectError", text);
+    event(w, &c, "Warning", "InspectFailed", text);
+    retry_later(w, index, kImageRetry);
   }
 
   void on_image(PodWorker& w, size_t index, const std::optional<engine::ImageConfig>& found) {
