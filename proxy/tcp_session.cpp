@@ -294,24 +294,14 @@ void TcpSession::pump(Direction& d) {
   });
 }
 
-void TcpSession::wait_readable(Direction& d) {
-  ++pending_;
-  d.from->async_wait(tcp::socket::wait_read, [this, &d](const error_code& ec) {
-    --pending_;
-    if (phase_ == Phase::kRelaying) {
-      if (ec) {
-        abort();
-      } else {
-        pump(d);
-      }
-    }
-    maybe_release();
-  });
-}
+void TcpSession::wait_readable(Direction& d) { wait(d, *d.from, tcp::socket::wait_read); }
 
-void TcpSession::wait_writable(Direction& d) {
+void TcpSession::wait_writable(Direction& d) { wait(d, *d.to, tcp::socket::wait_write); }
+
+// One readiness wait of direction d on `socket`; the session is pumped again when it comes.
+void TcpSession::wait(Direction& d, tcp::socket& socket, tcp::socket::wait_type what) {
   ++pending_;
-  d.to->async_wait(tcp::socket::wait_write, [this, &d](const error_code& ec) {
+  socket.async_wait(what, [this, &d](const error_code& ec) {
     --pending_;
     if (phase_ == Phase::kRelaying) {
       if (ec) {

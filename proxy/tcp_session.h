@@ -76,6 +76,8 @@ class TcpSession final : public Session {
   void pump(Direction& d);
   void wait_readable(Direction& d);
   void wait_writable(Direction& d);
+  void wait(Direction& d, boost::asio::ip::tcp::socket& socket,
+            boost::asio::ip::tcp::socket::wait_type what);
   void end_of_stream(Direction& d);
 
   Clock::time_point next_deadline() const;
