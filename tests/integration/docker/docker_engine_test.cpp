@@ -27,16 +27,6 @@ std::map<std::string, int> spread(const std::string& ip, uint16_t port, int n) {
   return by_pod;
 }
 
-size_t endpoint_count(const Daemon& d, const std::string& name) {
-  auto ep = d.get_json("endpoints " + name);
-  size_t n = 0;
-  if (!ep.is_object()) return 0;
-  for (const auto& s : ep.value("subsets", nlohmann::json::array())) {
-    n += s.value("addresses", nlohmann::json::array()).size();
-  }
-  return n;
-}
-
 Daemon::Options docker_options(const std::string& file, uint16_t api_port, int n) {
   Daemon::Options o;
   o.files = {file};

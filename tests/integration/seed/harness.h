@@ -208,4 +208,15 @@ class Daemon {
 
 inline bool process_alive(int pid) { return ::kill(pid, 0) == 0 || errno == EPERM; }
 
+// The ready addresses of Endpoints `name`, over all its subsets.
+inline size_t endpoint_count(const Daemon& d, const std::string& name) {
+  auto ep = d.get_json("endpoints " + name);
+  size_t n = 0;
+  if (!ep.is_object()) return 0;
+  for (const auto& s : ep.value("subsets", nlohmann::json::array())) {
+    n += s.value("addresses", nlohmann::json::array()).size();
+  }
+  return n;
+}
+
 }  // namespace skiff::test

@@ -46,16 +46,6 @@ int ready_pods(const Daemon& d, const std::string& selector) {
   return ready;
 }
 
-size_t endpoint_count(const Daemon& d, const std::string& name) {
-  auto ep = d.get_json("endpoints " + name);
-  size_t n = 0;
-  if (!ep.is_object()) return 0;
-  for (const auto& s : ep.value("subsets", nlohmann::json::array())) {
-    n += s.value("addresses", nlohmann::json::array()).size();
-  }
-  return n;
-}
-
 Daemon::Options whoami_options(uint16_t api_port, const std::string& node) {
   Daemon::Options o;
   o.files = {(kWhoami / "whoami.yaml").string()};
