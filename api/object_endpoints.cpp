@@ -99,7 +99,11 @@ Result<Decoded> decode_body(const Route& route, const std::string& body, bool it
                                    route.ns + ")");
     }
   }
-  md["namespace"] = route.ns;
+  if (info.namespaced) {
+    md["namespace"] = route.ns;
+  } else {
+    md.erase("namespace");  // cluster-scoped: a namespace in the body means nothing
+  }
   if (item) {
     if (auto name = md.find("name");
         name == md.end() || name->is_null() ||
@@ -197,7 +201,7 @@ Reply list_objects(const Route& route, const Query& query, const ApiContext& con
 }
 
 Reply create_object(const Route& route, const std::string& body, const ApiContext& context) {
-  if (route.ns.empty()) {
+  if (route.ns.empty() && config::kind_info(route.kind).namespaced) {
     return error_reply(ApiError{405,
                                 "MethodNotAllowed",
                                 "objects are created in a namespace: POST to " +

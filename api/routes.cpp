@@ -59,13 +59,16 @@ std::optional<Route> parse_resource_path(const std::string& group_version,
   auto kind = kind_in_group(group_version, rest[i]);
   if (!kind) return std::nullopt;
   route.kind = *kind;
+  const bool namespaced = config::kind_info(*kind).namespaced;
+  // A cluster-scoped kind (Node) has no namespaced path, as in Kubernetes.
+  if (!namespaced && i != 0) return std::nullopt;
   const size_t remaining = rest.size() - i - 1;  // segments after the resource
   if (remaining == 0) {
     route.endpoint = Endpoint::kCollection;
     return route;
   }
-  // Single objects live only under a namespace, as every kind skiff serves is namespaced.
-  if (route.ns.empty()) return std::nullopt;
+  // Single objects of a namespaced kind live only under their namespace.
+  if (namespaced && route.ns.empty()) return std::nullopt;
   route.name = rest[i + 1];
   if (remaining == 1) {
     route.endpoint = Endpoint::kItem;

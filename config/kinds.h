@@ -16,13 +16,15 @@ struct KindInfo {
   std::string_view resource;     // "deployments" (the REST path segment)
   std::string_view short_name;   // "deploy"
   std::string_view singular;     // "deployment"
+  bool namespaced = true;        // false: cluster-scoped (Node); metadata.namespace is ""
 };
 
 const KindInfo& kind_info(Kind kind);
 // By kind name ("Deployment"), resource ("deployments"), singular or short name, as kubectl
 // accepts them; case-insensitive.
 std::optional<Kind> kind_from_name(std::string_view name);
-// The REST collection path: "/apis/apps/v1/namespaces/NS/deployments" (ns may be empty: all).
+// The REST collection path: "/apis/apps/v1/namespaces/NS/deployments" (ns may be empty: all;
+// it is ignored for a cluster-scoped kind).
 std::string collection_path(Kind kind, std::string_view ns);
 
 }  // namespace skiff::config

@@ -80,10 +80,62 @@ struct ContainerPort {
   bool operator==(const ContainerPort&) const = default;
 };
 
+// configMapKeyRef / secretKeyRef: one key of a ConfigMap or Secret in the pod's namespace.
+struct KeySelector {
+  std::string name;
+  std::string key;
+  bool optional = false;
+  bool operator==(const KeySelector&) const = default;
+};
+
+// fieldRef: metadata.name, metadata.namespace, metadata.uid, spec.nodeName, status.podIP...
+struct ObjectFieldSelector {
+  std::string field_path;
+  std::string api_version = "v1";
+  bool operator==(const ObjectFieldSelector&) const = default;
+};
+
+struct EnvVarSource {
+  std::optional<KeySelector> config_map_key_ref;
+  std::optional<KeySelector> secret_key_ref;
+  std::optional<ObjectFieldSelector> field_ref;
+  bool operator==(const EnvVarSource&) const = default;
+};
+
 struct EnvVar {
   std::string name;
   std::string value;
+  std::optional<EnvVarSource> value_from;  // set: value is ignored
   bool operator==(const EnvVar&) const = default;
+};
+
+// A whole ConfigMap or Secret as environment variables (envFrom).
+struct EnvFromRef {
+  std::string name;
+  bool optional = false;
+  bool operator==(const EnvFromRef&) const = default;
+};
+
+struct EnvFromSource {
+  std::string prefix;
+  std::optional<EnvFromRef> config_map_ref;
+  std::optional<EnvFromRef> secret_ref;
+  bool operator==(const EnvFromSource&) const = default;
+};
+
+struct VolumeMount {
+  std::string name;
+  std::string mount_path;
+  bool read_only = false;
+  std::string sub_path;
+  bool operator==(const VolumeMount&) const = default;
+};
+
+// Quantities are kept as written ("100m", "128Mi"); config/quantity.h parses them.
+struct ResourceRequirements {
+  StringMap requests;  // "cpu", "memory"
+  StringMap limits;
+  bool operator==(const ResourceRequirements&) const = default;
 };
 
 struct ExecAction {
@@ -127,14 +179,66 @@ struct Container {
   std::string working_dir;
   std::vector<ContainerPort> ports;
   std::vector<EnvVar> env;
+  std::vector<EnvFromSource> env_from;
+  std::vector<VolumeMount> volume_mounts;
+  ResourceRequirements resources;
   std::optional<Probe> readiness_probe;
   std::optional<Probe> liveness_probe;
   std::optional<Probe> startup_probe;
   bool operator==(const Container&) const = default;
 };
 
+// ---- Volumes ---------------------------------------------------------------------------
+
+struct EmptyDirVolumeSource {
+  std::string medium;      // "" (the node's disk) or "Memory" (tmpfs)
+  std::string size_limit;  // a quantity, "" for none
+  bool operator==(const EmptyDirVolumeSource&) const = default;
+};
+
+struct HostPathVolumeSource {
+  std::string path;
+  std::string type;  // "", DirectoryOrCreate, Directory, FileOrCreate, File, Socket, ...
+  bool operator==(const HostPathVolumeSource&) const = default;
+};
+
+struct KeyToPath {
+  std::string key;
+  std::string path;
+  std::optional<int> mode;
+  bool operator==(const KeyToPath&) const = default;
+};
+
+// configMap and secret volumes: the object's keys (or the listed items) projected as files.
+struct ConfigMapVolumeSource {
+  std::string name;
+  std::vector<KeyToPath> items;
+  int default_mode = 0644;
+  bool optional = false;
+  bool operator==(const ConfigMapVolumeSource&) const = default;
+};
+
+struct SecretVolumeSource {
+  std::string secret_name;
+  std::vector<KeyToPath> items;
+  int default_mode = 0644;
+  bool optional = false;
+  bool operator==(const SecretVolumeSource&) const = default;
+};
+
+// Exactly one source is set (validation checks).
+struct Volume {
+  std::string name;
+  std::optional<EmptyDirVolumeSource> empty_dir;
+  std::optional<HostPathVolumeSource> host_path;
+  std::optional<ConfigMapVolumeSource> config_map;
+  std::optional<SecretVolumeSource> secret;
+  bool operator==(const Volume&) const = default;
+};
+
 struct PodSpec {
   std::vector<Container> containers;
+  std::vector<Volume> volumes;
   std::string restart_policy = "Always";  // Always, OnFailure, Never
   int64_t termination_grace_period_seconds = 30;
   std::string node_name;
@@ -399,14 +503,92 @@ struct Event {
   bool operator==(const Event&) const = default;
 };
 
+// ---- ConfigMap, Secret, Node ------------------------------------------------------------
+
+struct ConfigMap {
+  static constexpr const char* kKind = "ConfigMap";
+  static constexpr const char* kApiVersion = "v1";
+  ObjectMeta metadata;
+  StringMap data;
+  StringMap binary_data;  // decoded bytes; base64 in JSON
+  bool immutable = false;
+  bool operator==(const ConfigMap&) const = default;
+};
+
+// data holds the decoded bytes (base64 only on the wire). stringData is write-only, as in
+// Kubernetes: the API server merges it into data on create/update and never returns it.
+struct Secret {
+  static constexpr const char* kKind = "Secret";
+  static constexpr const char* kApiVersion = "v1";
+  ObjectMeta metadata;
+  std::string type = "Opaque";
+  StringMap data;
+  StringMap string_data;
+  bool immutable = false;
+  bool operator==(const Secret&) const = default;
+};
+
+struct NodeAddress {
+  std::string type;  // InternalIP, Hostname
+  std::string address;
+  bool operator==(const NodeAddress&) const = default;
+};
+
+struct NodeSystemInfo {
+  std::string kernel_version;
+  std::string os_image;
+  std::string operating_system = "linux";
+  std::string architecture;
+  std::string container_runtime_version;  // "process://skiff", "docker://20.10.24"
+  std::string kubelet_version;
+  bool operator==(const NodeSystemInfo&) const = default;
+};
+
+struct NodeSpec {
+  bool unschedulable = false;
+  bool operator==(const NodeSpec&) const = default;
+};
+
+struct NodeStatus {
+  StringMap capacity;     // cpu, memory, pods (quantities)
+  StringMap allocatable;  // capacity minus the system reserve
+  std::vector<Condition> conditions;
+  std::vector<NodeAddress> addresses;
+  NodeSystemInfo node_info;
+  bool operator==(const NodeStatus&) const = default;
+};
+
+// Cluster-scoped: metadata.namespace_ is "".
+struct Node {
+  static constexpr const char* kKind = "Node";
+  static constexpr const char* kApiVersion = "v1";
+  ObjectMeta metadata;
+  NodeSpec spec;
+  NodeStatus status;
+  bool operator==(const Node&) const = default;
+};
+
 // ---- The union the store, API and loader pass around -----------------------------------
 
-using Object = std::variant<Pod, Service, Endpoints, Deployment, ReplicaSet, Event>;
+using Object =
+    std::variant<Pod, Service, Endpoints, Deployment, ReplicaSet, Event, ConfigMap, Secret, Node>;
 using ObjectPtr = std::shared_ptr<const Object>;
 
-enum class Kind { kPod, kService, kEndpoints, kDeployment, kReplicaSet, kEvent };
+// In the variant's order: kind_of() is the variant index.
+enum class Kind {
+  kPod,
+  kService,
+  kEndpoints,
+  kDeployment,
+  kReplicaSet,
+  kEvent,
+  kConfigMap,
+  kSecret,
+  kNode
+};
 inline constexpr Kind kAllKinds[] = {Kind::kPod,        Kind::kService,    Kind::kEndpoints,
-                                     Kind::kDeployment, Kind::kReplicaSet, Kind::kEvent};
+                                     Kind::kDeployment, Kind::kReplicaSet, Kind::kEvent,
+                                     Kind::kConfigMap,  Kind::kSecret,     Kind::kNode};
 
 inline Kind kind_of(const Object& o) { return static_cast<Kind>(o.index()); }
 inline const ObjectMeta& meta(const Object& o) {

@@ -2,6 +2,7 @@
 
 #include <limits>
 
+#include "config/base64.h"
 #include "config/kinds.h"
 
 namespace skiff::config {
@@ -11,7 +12,13 @@ void to_json(json& j, const OwnerReference& v);
 void to_json(json& j, const LabelSelectorRequirement& v);
 void to_json(json& j, const LabelSelector& v);
 void to_json(json& j, const ContainerPort& v);
+void to_json(json& j, const KeySelector& v);
 void to_json(json& j, const EnvVar& v);
+void to_json(json& j, const EnvFromRef& v);
+void to_json(json& j, const EnvFromSource& v);
+void to_json(json& j, const VolumeMount& v);
+void to_json(json& j, const KeyToPath& v);
+void to_json(json& j, const Volume& v);
 void to_json(json& j, const Probe& v);
 void to_json(json& j, const Container& v);
 void to_json(json& j, const PodSpec& v);
@@ -136,7 +143,20 @@ void read(const json& j, const std::string& p, ObjectMeta& v);
 void read(const json& j, const std::string& p, LabelSelectorRequirement& v);
 void read(const json& j, const std::string& p, LabelSelector& v);
 void read(const json& j, const std::string& p, ContainerPort& v);
+void read(const json& j, const std::string& p, KeySelector& v);
+void read(const json& j, const std::string& p, ObjectFieldSelector& v);
+void read(const json& j, const std::string& p, EnvVarSource& v);
 void read(const json& j, const std::string& p, EnvVar& v);
+void read(const json& j, const std::string& p, EnvFromRef& v);
+void read(const json& j, const std::string& p, EnvFromSource& v);
+void read(const json& j, const std::string& p, VolumeMount& v);
+void read(const json& j, const std::string& p, ResourceRequirements& v);
+void read(const json& j, const std::string& p, EmptyDirVolumeSource& v);
+void read(const json& j, const std::string& p, HostPathVolumeSource& v);
+void read(const json& j, const std::string& p, KeyToPath& v);
+void read(const json& j, const std::string& p, ConfigMapVolumeSource& v);
+void read(const json& j, const std::string& p, SecretVolumeSource& v);
+void read(const json& j, const std::string& p, Volume& v);
 void read(const json& j, const std::string& p, ExecAction& v);
 void read(const json& j, const std::string& p, std::pair<std::string, std::string>& v);
 void read(const json& j, const std::string& p, HTTPGetAction& v);
@@ -172,6 +192,13 @@ void read(const json& j, const std::string& p, Deployment& v);
 void read(const json& j, const std::string& p, ReplicaSet& v);
 void read(const json& j, const std::string& p, EventSource& v);
 void read(const json& j, const std::string& p, Event& v);
+void read(const json& j, const std::string& p, ConfigMap& v);
+void read(const json& j, const std::string& p, Secret& v);
+void read(const json& j, const std::string& p, NodeAddress& v);
+void read(const json& j, const std::string& p, NodeSystemInfo& v);
+void read(const json& j, const std::string& p, NodeSpec& v);
+void read(const json& j, const std::string& p, NodeStatus& v);
+void read(const json& j, const std::string& p, Node& v);
 
 template <class T>
 void field(const json& o, const std::string& p, const char* key, T& out) {
@@ -242,10 +269,126 @@ void read(const json& j, const std::string& p, ContainerPort& v) {
   field(j, p, "hostPort", v.host_port);
 }
 
+void read(const json& j, const std::string& p, KeySelector& v) {
+  expect_object(j, p);
+  field(j, p, "name", v.name);
+  field(j, p, "key", v.key);
+  field(j, p, "optional", v.optional);
+}
+
+void read(const json& j, const std::string& p, ObjectFieldSelector& v) {
+  expect_object(j, p);
+  field(j, p, "fieldPath", v.field_path);
+  field(j, p, "apiVersion", v.api_version);
+}
+
+void read(const json& j, const std::string& p, EnvVarSource& v) {
+  expect_object(j, p);
+  field(j, p, "configMapKeyRef", v.config_map_key_ref);
+  field(j, p, "secretKeyRef", v.secret_key_ref);
+  field(j, p, "fieldRef", v.field_ref);
+}
+
 void read(const json& j, const std::string& p, EnvVar& v) {
   expect_object(j, p);
   field(j, p, "name", v.name);
   field(j, p, "value", v.value);
+  field(j, p, "valueFrom", v.value_from);
+}
+
+void read(const json& j, const std::string& p, EnvFromRef& v) {
+  expect_object(j, p);
+  field(j, p, "name", v.name);
+  field(j, p, "optional", v.optional);
+}
+
+void read(const json& j, const std::string& p, EnvFromSource& v) {
+  expect_object(j, p);
+  field(j, p, "prefix", v.prefix);
+  field(j, p, "configMapRef", v.config_map_ref);
+  field(j, p, "secretRef", v.secret_ref);
+}
+
+void read(const json& j, const std::string& p, VolumeMount& v) {
+  expect_object(j, p);
+  field(j, p, "name", v.name);
+  field(j, p, "mountPath", v.mount_path);
+  field(j, p, "readOnly", v.read_only);
+  field(j, p, "subPath", v.sub_path);
+}
+
+// A quantity may be written as a number in YAML (`cpu: 1`, `cpu: 0.5`); it is kept as text.
+void read_quantity(const json& j, const std::string& p, std::string& out) {
+  if (j.is_string()) {
+    out = j.get<std::string>();
+  } else if (j.is_number()) {
+    out = j.dump();
+  } else {
+    type_error(p, "quantity (string or number)", j);
+  }
+}
+
+void read_quantities(const json& o, const std::string& p, const char* key, StringMap& out) {
+  const json* j = find(o, key);
+  if (j == nullptr) return;
+  const std::string path = at(p, key);
+  expect_object(*j, path);
+  out.clear();
+  for (auto it = j->begin(); it != j->end(); ++it) {
+    if (it.value().is_null()) continue;
+    read_quantity(it.value(), at(path, it.key()), out[it.key()]);
+  }
+}
+
+void read(const json& j, const std::string& p, ResourceRequirements& v) {
+  expect_object(j, p);
+  read_quantities(j, p, "requests", v.requests);
+  read_quantities(j, p, "limits", v.limits);
+}
+
+void read(const json& j, const std::string& p, EmptyDirVolumeSource& v) {
+  expect_object(j, p);
+  field(j, p, "medium", v.medium);
+  if (const json* size = find(j, "sizeLimit"))
+    read_quantity(*size, at(p, "sizeLimit"), v.size_limit);
+}
+
+void read(const json& j, const std::string& p, HostPathVolumeSource& v) {
+  expect_object(j, p);
+  field(j, p, "path", v.path);
+  field(j, p, "type", v.type);
+}
+
+void read(const json& j, const std::string& p, KeyToPath& v) {
+  expect_object(j, p);
+  field(j, p, "key", v.key);
+  field(j, p, "path", v.path);
+  field(j, p, "mode", v.mode);
+}
+
+void read(const json& j, const std::string& p, ConfigMapVolumeSource& v) {
+  expect_object(j, p);
+  field(j, p, "name", v.name);
+  field(j, p, "items", v.items);
+  field(j, p, "defaultMode", v.default_mode);
+  field(j, p, "optional", v.optional);
+}
+
+void read(const json& j, const std::string& p, SecretVolumeSource& v) {
+  expect_object(j, p);
+  field(j, p, "secretName", v.secret_name);
+  field(j, p, "items", v.items);
+  field(j, p, "defaultMode", v.default_mode);
+  field(j, p, "optional", v.optional);
+}
+
+void read(const json& j, const std::string& p, Volume& v) {
+  expect_object(j, p);
+  field(j, p, "name", v.name);
+  field(j, p, "emptyDir", v.empty_dir);
+  field(j, p, "hostPath", v.host_path);
+  field(j, p, "configMap", v.config_map);
+  field(j, p, "secret", v.secret);
 }
 
 void read(const json& j, const std::string& p, ExecAction& v) {
@@ -296,6 +439,9 @@ void read(const json& j, const std::string& p, Container& v) {
   field(j, p, "workingDir", v.working_dir);
   field(j, p, "ports", v.ports);
   field(j, p, "env", v.env);
+  field(j, p, "envFrom", v.env_from);
+  field(j, p, "volumeMounts", v.volume_mounts);
+  field(j, p, "resources", v.resources);
   field(j, p, "readinessProbe", v.readiness_probe);
   field(j, p, "livenessProbe", v.liveness_probe);
   field(j, p, "startupProbe", v.startup_probe);
@@ -304,6 +450,7 @@ void read(const json& j, const std::string& p, Container& v) {
 void read(const json& j, const std::string& p, PodSpec& v) {
   expect_object(j, p);
   field(j, p, "containers", v.containers);
+  field(j, p, "volumes", v.volumes);
   field(j, p, "restartPolicy", v.restart_policy);
   field(j, p, "terminationGracePeriodSeconds", v.termination_grace_period_seconds);
   field(j, p, "nodeName", v.node_name);
@@ -564,6 +711,84 @@ void read(const json& j, const std::string& p, Event& v) {
   field(j, p, "type", v.type);
 }
 
+// Base64 values (Secret data, ConfigMap binaryData) are decoded on the way in; a bad one is
+// refused with its key, as the API server does.
+void read_base64_map(const json& o, const std::string& p, const char* key, StringMap& out) {
+  const json* j = find(o, key);
+  if (j == nullptr) return;
+  const std::string path = at(p, key);
+  expect_object(*j, path);
+  out.clear();
+  for (auto it = j->begin(); it != j->end(); ++it) {
+    std::string text;
+    read(it.value(), at(path, it.key()), text);
+    auto bytes = base64_decode(text);
+    if (!bytes) {
+      throw ApiError::bad_request(at(path, it.key()) + ": illegal base64 data");
+    }
+    out[it.key()] = std::move(*bytes);
+  }
+}
+
+void read(const json& j, const std::string& p, ConfigMap& v) {
+  expect_object(j, p);
+  field(j, p, "metadata", v.metadata);
+  field(j, p, "data", v.data);
+  read_base64_map(j, p, "binaryData", v.binary_data);
+  field(j, p, "immutable", v.immutable);
+}
+
+// stringData is merged into data (its values win), as the API server does on write, so the
+// stored object and every reply carry data only.
+void read(const json& j, const std::string& p, Secret& v) {
+  expect_object(j, p);
+  field(j, p, "metadata", v.metadata);
+  field(j, p, "type", v.type);
+  read_base64_map(j, p, "data", v.data);
+  field(j, p, "stringData", v.string_data);
+  for (auto& [key, value] : v.string_data) v.data[key] = std::move(value);
+  v.string_data.clear();
+  field(j, p, "immutable", v.immutable);
+}
+
+void read(const json& j, const std::string& p, NodeAddress& v) {
+  expect_object(j, p);
+  field(j, p, "type", v.type);
+  field(j, p, "address", v.address);
+}
+
+void read(const json& j, const std::string& p, NodeSystemInfo& v) {
+  expect_object(j, p);
+  field(j, p, "kernelVersion", v.kernel_version);
+  field(j, p, "osImage", v.os_image);
+  field(j, p, "operatingSystem", v.operating_system);
+  field(j, p, "architecture", v.architecture);
+  field(j, p, "containerRuntimeVersion", v.container_runtime_version);
+  field(j, p, "kubeletVersion", v.kubelet_version);
+}
+
+void read(const json& j, const std::string& p, NodeSpec& v) {
+  expect_object(j, p);
+  field(j, p, "unschedulable", v.unschedulable);
+}
+
+void read(const json& j, const std::string& p, NodeStatus& v) {
+  expect_object(j, p);
+  read_quantities(j, p, "capacity", v.capacity);
+  read_quantities(j, p, "allocatable", v.allocatable);
+  field(j, p, "conditions", v.conditions);
+  field(j, p, "addresses", v.addresses);
+  field(j, p, "nodeInfo", v.node_info);
+}
+
+void read(const json& j, const std::string& p, Node& v) {
+  expect_object(j, p);
+  field(j, p, "metadata", v.metadata);
+  v.metadata.namespace_.clear();  // cluster-scoped
+  field(j, p, "spec", v.spec);
+  field(j, p, "status", v.status);
+}
+
 template <class T>
 void read(const json& j, const std::string& p, std::vector<T>& out) {
   if (!j.is_array()) type_error(p, "array", j);
@@ -659,10 +884,89 @@ void to_json(json& j, const ContainerPort& v) {
   put_nonzero(j, "hostPort", v.host_port);
 }
 
+void to_json(json& j, const KeySelector& v) {
+  j = json::object();
+  j["name"] = v.name;
+  j["key"] = v.key;
+  put_true(j, "optional", v.optional);
+}
+
 void to_json(json& j, const EnvVar& v) {
   j = json::object();
   j["name"] = v.name;
   put(j, "value", v.value);
+  if (v.value_from) {
+    json from = json::object();
+    if (v.value_from->config_map_key_ref)
+      from["configMapKeyRef"] = *v.value_from->config_map_key_ref;
+    if (v.value_from->secret_key_ref) from["secretKeyRef"] = *v.value_from->secret_key_ref;
+    if (v.value_from->field_ref) {
+      from["fieldRef"] = {{"apiVersion", v.value_from->field_ref->api_version},
+                          {"fieldPath", v.value_from->field_ref->field_path}};
+    }
+    j["valueFrom"] = std::move(from);
+  }
+}
+
+void to_json(json& j, const EnvFromRef& v) {
+  j = json::object();
+  j["name"] = v.name;
+  put_true(j, "optional", v.optional);
+}
+
+void to_json(json& j, const EnvFromSource& v) {
+  j = json::object();
+  put(j, "prefix", v.prefix);
+  if (v.config_map_ref) j["configMapRef"] = *v.config_map_ref;
+  if (v.secret_ref) j["secretRef"] = *v.secret_ref;
+}
+
+void to_json(json& j, const VolumeMount& v) {
+  j = json::object();
+  j["name"] = v.name;
+  j["mountPath"] = v.mount_path;
+  put_true(j, "readOnly", v.read_only);
+  put(j, "subPath", v.sub_path);
+}
+
+void to_json(json& j, const KeyToPath& v) {
+  j = json::object();
+  j["key"] = v.key;
+  j["path"] = v.path;
+  if (v.mode) j["mode"] = *v.mode;
+}
+
+void to_json(json& j, const Volume& v) {
+  j = json::object();
+  j["name"] = v.name;
+  if (v.empty_dir) {
+    json e = json::object();
+    put(e, "medium", v.empty_dir->medium);
+    put(e, "sizeLimit", v.empty_dir->size_limit);
+    j["emptyDir"] = std::move(e);
+  }
+  if (v.host_path) {
+    json h = json::object();
+    h["path"] = v.host_path->path;
+    put(h, "type", v.host_path->type);
+    j["hostPath"] = std::move(h);
+  }
+  if (v.config_map) {
+    json c = json::object();
+    c["name"] = v.config_map->name;
+    put_list(c, "items", v.config_map->items);
+    c["defaultMode"] = v.config_map->default_mode;
+    put_true(c, "optional", v.config_map->optional);
+    j["configMap"] = std::move(c);
+  }
+  if (v.secret) {
+    json c = json::object();
+    c["secretName"] = v.secret->secret_name;
+    put_list(c, "items", v.secret->items);
+    c["defaultMode"] = v.secret->default_mode;
+    put_true(c, "optional", v.secret->optional);
+    j["secret"] = std::move(c);
+  }
 }
 
 void to_json(json& j, const Probe& v) {
@@ -709,6 +1013,14 @@ void to_json(json& j, const Container& v) {
   put(j, "workingDir", v.working_dir);
   put_list(j, "ports", v.ports);
   put_list(j, "env", v.env);
+  put_list(j, "envFrom", v.env_from);
+  put_list(j, "volumeMounts", v.volume_mounts);
+  if (!v.resources.requests.empty() || !v.resources.limits.empty()) {
+    json r = json::object();
+    put(r, "requests", v.resources.requests);
+    put(r, "limits", v.resources.limits);
+    j["resources"] = std::move(r);
+  }
   if (v.readiness_probe) j["readinessProbe"] = *v.readiness_probe;
   if (v.liveness_probe) j["livenessProbe"] = *v.liveness_probe;
   if (v.startup_probe) j["startupProbe"] = *v.startup_probe;
@@ -720,6 +1032,7 @@ void to_json(json& j, const PodSpec& v) {
   json containers = json::array();
   for (const auto& c : v.containers) containers.push_back(c);
   j["containers"] = std::move(containers);
+  put_list(j, "volumes", v.volumes);
   put(j, "restartPolicy", v.restart_policy);
   j["terminationGracePeriodSeconds"] = v.termination_grace_period_seconds;
   put(j, "nodeName", v.node_name);
@@ -972,6 +1285,68 @@ void to_json(json& j, const Event& v) {
 }
 void from_json(const json& j, Event& v) { read(j, "", v); }
 
+namespace {
+json base64_map(const StringMap& bytes) {
+  json o = json::object();
+  for (const auto& [key, value] : bytes) o[key] = base64_encode(value);
+  return o;
+}
+}  // namespace
+
+void to_json(json& j, const ConfigMap& v) {
+  j = json::object();
+  j["kind"] = ConfigMap::kKind;
+  j["apiVersion"] = ConfigMap::kApiVersion;
+  j["metadata"] = v.metadata;
+  put(j, "data", v.data);
+  if (!v.binary_data.empty()) j["binaryData"] = base64_map(v.binary_data);
+  put_true(j, "immutable", v.immutable);
+}
+void from_json(const json& j, ConfigMap& v) { read(j, "", v); }
+
+void to_json(json& j, const Secret& v) {
+  j = json::object();
+  j["kind"] = Secret::kKind;
+  j["apiVersion"] = Secret::kApiVersion;
+  j["metadata"] = v.metadata;
+  j["type"] = v.type;
+  if (!v.data.empty()) j["data"] = base64_map(v.data);
+  put_true(j, "immutable", v.immutable);
+}
+void from_json(const json& j, Secret& v) { read(j, "", v); }
+
+void to_json(json& j, const Node& v) {
+  j = json::object();
+  j["kind"] = Node::kKind;
+  j["apiVersion"] = Node::kApiVersion;
+  j["metadata"] = v.metadata;
+  json spec = json::object();
+  put_true(spec, "unschedulable", v.spec.unschedulable);
+  j["spec"] = std::move(spec);
+  json status = json::object();
+  put(status, "capacity", v.status.capacity);
+  put(status, "allocatable", v.status.allocatable);
+  put_list(status, "conditions", v.status.conditions);
+  if (!v.status.addresses.empty()) {
+    json addresses = json::array();
+    for (const auto& a : v.status.addresses) {
+      addresses.push_back({{"type", a.type}, {"address", a.address}});
+    }
+    status["addresses"] = std::move(addresses);
+  }
+  const auto& info = v.status.node_info;
+  json node_info = json::object();
+  put(node_info, "kernelVersion", info.kernel_version);
+  put(node_info, "osImage", info.os_image);
+  put(node_info, "operatingSystem", info.operating_system);
+  put(node_info, "architecture", info.architecture);
+  put(node_info, "containerRuntimeVersion", info.container_runtime_version);
+  put(node_info, "kubeletVersion", info.kubelet_version);
+  status["nodeInfo"] = std::move(node_info);
+  j["status"] = std::move(status);
+}
+void from_json(const json& j, Node& v) { read(j, "", v); }
+
 json to_json(const Object& object) {
   return std::visit([](const auto& o) { return json(o); }, object);
 }
@@ -1007,6 +1382,21 @@ Result<Object> object_from_json(Kind kind, const json& j) {
       }
       case Kind::kEvent: {
         Event v;
+        read(j, "", v);
+        return Object(std::move(v));
+      }
+      case Kind::kConfigMap: {
+        ConfigMap v;
+        read(j, "", v);
+        return Object(std::move(v));
+      }
+      case Kind::kSecret: {
+        Secret v;
+        read(j, "", v);
+        return Object(std::move(v));
+      }
+      case Kind::kNode: {
+        Node v;
         read(j, "", v);
         return Object(std::move(v));
       }

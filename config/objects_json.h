@@ -39,6 +39,12 @@ void to_json(json& j, const ReplicaSet& v);
 void from_json(const json& j, ReplicaSet& v);
 void to_json(json& j, const Event& v);
 void from_json(const json& j, Event& v);
+void to_json(json& j, const ConfigMap& v);
+void from_json(const json& j, ConfigMap& v);
+void to_json(json& j, const Secret& v);
+void from_json(const json& j, Secret& v);
+void to_json(json& j, const Node& v);
+void from_json(const json& j, Node& v);
 void to_json(json& j, const PodTemplateSpec& v);
 void from_json(const json& j, PodTemplateSpec& v);
 
