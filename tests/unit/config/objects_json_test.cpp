@@ -26,7 +26,7 @@ Pod full_pod() {
   c.command = {"python"};
   c.args = {"app.py"};
   c.ports = {{"http", 5000, "TCP", 0}};
-  c.env = {{"A", "1"}};
+  c.env = {{"A", "1", std::nullopt}};
   Probe probe;
   probe.http_get = HTTPGetAction{"/healthz", IntOrString::of("http"), "", "HTTP", {{"X", "y"}}};
   c.readiness_probe = probe;
