@@ -11,6 +11,7 @@
 #include "dns/forward.h"
 #include "dns/worker.h"
 #include "dns/zone_source.h"
+#include "net/port_probe.h"
 
 namespace skiff::dns {
 
@@ -62,13 +63,28 @@ config::Result<std::string> Responder::start() {
       forwarder_.get(), metrics_.get()};
   const int count = std::clamp(options_.workers, 1, 64);
 
+  const std::string where = options_.address + ":" + std::to_string(options_.port);
+  // The workers bind with SO_REUSEPORT; a port someone else holds must not be joined silently
+  // (a second daemon would then answer half the queries from its own zone).
+  if (options_.port != 0) {
+    for (auto transport : {net::Transport::kUdp, net::Transport::kTcp}) {
+      auto taken = net::probe_exclusive_bind(address, options_.port, transport);
+      if (!taken.empty()) {
+        return config::ApiError{
+            500,
+            "InternalError",
+            "DNS on " + where + " (" + (transport == net::Transport::kUdp ? "UDP" : "TCP") +
+                "): " + taken + " (another skiff daemon, or another DNS server, holds it)",
+            {}};
+      }
+    }
+  }
   auto first = std::make_unique<Worker>(shared);
   const int attempts = options_.port == 0 ? kEphemeralAttempts : 1;
   for (int i = 0; i < attempts; ++i) {
     ec = first->open(address, options_.port);
     if (!ec) break;
   }
-  const std::string where = options_.address + ":" + std::to_string(options_.port);
   if (ec)
     return config::ApiError{500, "InternalError", "DNS on " + where + ": " + ec.message(), {}};
   port_ = first->port();

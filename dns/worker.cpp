@@ -1,6 +1,7 @@
 #include "dns/worker.h"
 
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/detail/socket_option.hpp>
@@ -60,6 +61,14 @@ error_code Worker::open(const asio::ip::address& address, uint16_t port) {
     // the worker is descheduled, rather than drops.
     error_code ignored;
     udp_.set_option(asio::socket_base::receive_buffer_size(kUdpReceiveBuffer), ignored);
+  }
+  if (!ec) {
+    // UDP_SEGMENT as a socket option is the probe for GSO: a kernel without it (before 4.18)
+    // refuses the option, and would ignore the control message, sending a group as one datagram.
+    const int off = 0;
+    batch_.set_grouping(
+        ::setsockopt(udp_.native_handle(), SOL_UDP, UDP_SEGMENT, &off, sizeof(off)) == 0);
+    if (!batch_.grouping()) spdlog::info("dns: no UDP GSO on this kernel, replies go one by one");
   }
   if (!ec) port_ = udp_.local_endpoint(ec).port();
   const tcp::endpoint tcp_endpoint(address, port_);
@@ -179,20 +188,18 @@ bool Worker::drain_udp() {
       continue;
     }
     const Clock::time_point received = Clock::now();
-    std::size_t replies = 0;
-    for (std::size_t i = 0; i < static_cast<std::size_t>(n); ++i) {
-      answer_datagram(i, received, replies);
-    }
-    send_replies(replies);
+    batch_.clear();
+    for (std::size_t i = 0; i < static_cast<std::size_t>(n); ++i) answer_datagram(i, received);
+    send_replies();
     // Not done on a short batch: more queries often arrive while the replies go out, and one
     // more recvmmsg() is cheaper than going back to epoll for them.
   }
   return false;
 }
 
-void Worker::answer_datagram(std::size_t i, Clock::time_point received, std::size_t& replies) {
+void Worker::answer_datagram(std::size_t i, Clock::time_point received) {
   const msghdr& h = in_msgs_[i].msg_hdr;
-  std::vector<uint8_t>& out = out_[replies];
+  std::vector<uint8_t>& out = out_[batch_.replies()];
   const std::span<const uint8_t> packet(in_.get() + i * kQueryMax,
                                         std::min<std::size_t>(in_msgs_[i].msg_len, kQueryMax));
   Disposition d;
@@ -216,31 +223,44 @@ void Worker::answer_datagram(std::size_t i, Clock::time_point received, std::siz
   }
   if (d != Disposition::kReply || out.empty()) return;
   if (shared_.metrics) shared_.metrics->duration(Clock::now() - received);
-  out_iov_[replies] = {out.data(), out.size()};
-  msghdr& o = out_msgs_[replies].msg_hdr;
-  o = {};
-  o.msg_name = &from_[i];
-  o.msg_namelen = h.msg_namelen;
-  o.msg_iov = &out_iov_[replies];
-  o.msg_iovlen = 1;
-  ++replies;
+  batch_.add(&from_[i], h.msg_namelen, out);
 }
 
-void Worker::send_replies(std::size_t replies) {
+void Worker::send_replies() {
+  batch_.build();
+  const std::span<mmsghdr> messages = batch_.messages();
   const int fd = udp_.native_handle();
   std::size_t sent = 0;
-  while (sent < replies) {
-    const int n = ::sendmmsg(fd, out_msgs_.data() + sent, static_cast<unsigned>(replies - sent),
-                             MSG_DONTWAIT);
+  while (sent < messages.size()) {
+    const int n = ::sendmmsg(fd, messages.data() + sent,
+                             static_cast<unsigned>(messages.size() - sent), MSG_DONTWAIT);
     if (n > 0) {
       sent += static_cast<std::size_t>(n);
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
-    // The send buffer is full or this client is unreachable: drop the reply, as the network
-    // would drop it, and go on with the next one.
-    spdlog::debug("dns: UDP send: {}", n < 0 ? std::strerror(errno) : "nothing sent");
+    const int error = n < 0 ? errno : 0;
+    if (batch_.segment_size(sent) != 0 && error != EAGAIN && error != EWOULDBLOCK) {
+      // GSO refused for this route (no checksum offload: EIO; a segment over its MTU: EINVAL):
+      // the replies themselves are fine.
+      spdlog::debug("dns: UDP GSO send: {}; sending the group one by one", std::strerror(error));
+      send_one_by_one(sent);
+    } else {
+      // The send buffer is full or this client is unreachable: drop the reply, as the network
+      // would drop it, and go on with the next one.
+      spdlog::debug("dns: UDP send: {}", error ? std::strerror(error) : "nothing sent");
+    }
     ++sent;
+  }
+}
+
+void Worker::send_one_by_one(std::size_t message) {
+  const msghdr& h = batch_.messages()[message].msg_hdr;
+  for (const iovec& reply : batch_.segments(message)) {
+    if (::sendto(udp_.native_handle(), reply.iov_base, reply.iov_len, MSG_DONTWAIT,
+                 static_cast<const sockaddr*>(h.msg_name), h.msg_namelen) < 0) {
+      spdlog::debug("dns: UDP send: {}", std::strerror(errno));
+    }
   }
 }
 

@@ -5,8 +5,9 @@
 //
 // UDP is served in batches: when the socket becomes readable the worker takes up to kBatch
 // datagrams with one recvmmsg(), answers them into buffers allocated once, and sends the replies
-// with one sendmmsg(); it goes on until the socket is empty, or for a few rounds at most before
-// it lets TCP and timers run and then comes back.
+// with one sendmmsg(), replies to the same client grouped into UDP GSO messages (ReplyBatch); it
+// goes on until the socket is empty, or for a few rounds at most before it lets TCP and timers
+// run and then comes back.
 #pragma once
 
 #include <sys/socket.h>
@@ -27,6 +28,7 @@
 #include "dns/answerer.h"
 #include "dns/cidr.h"
 #include "dns/forward.h"
+#include "dns/reply_batch.h"
 #include "dns/tcp_session.h"
 #include "dns/zone_source.h"
 
@@ -61,7 +63,7 @@ class Worker {
   void join();
 
  private:
-  static constexpr std::size_t kBatch = 32;
+  static constexpr std::size_t kBatch = ReplyBatch::kMaxReplies;
   // Queries are small; a datagram larger than this is cut by the kernel and gets FORMERR.
   static constexpr std::size_t kQueryMax = 4096;
 
@@ -72,8 +74,10 @@ class Worker {
   // Answers what the UDP socket holds, in batches, until it is empty (true) or kMaxRounds
   // batches have been served (false: more may be queued).
   bool drain_udp();
-  void answer_datagram(std::size_t i, Clock::time_point received, std::size_t& replies);
-  void send_replies(std::size_t replies);
+  void answer_datagram(std::size_t i, Clock::time_point received);
+  void send_replies();
+  // A grouped message the kernel refused: its replies as datagrams of their own.
+  void send_one_by_one(std::size_t message);
   void accept();
   // Answers a query the zone does not hold, from the forwarder's cache or upstream (SERVFAIL when
   // no upstream answers); `send` gets the encoded response on this worker's thread.
@@ -92,15 +96,14 @@ class Worker {
   boost::asio::steady_timer accept_retry_{io_};  // paces accept after errors such as EMFILE
   uint16_t port_ = 0;
 
-  // UDP batch state, allocated once: datagram i lands in in_[i * kQueryMax], its reply goes out
-  // of out_[i].
+  // UDP batch state, allocated once: datagram i lands in in_[i * kQueryMax]; the batch's n-th
+  // reply is written into out_[n] and recorded in batch_.
   std::unique_ptr<uint8_t[]> in_;
   std::array<sockaddr_storage, kBatch> from_{};
   std::array<iovec, kBatch> in_iov_{};
   std::array<mmsghdr, kBatch> in_msgs_{};
   std::array<std::vector<uint8_t>, kBatch> out_;
-  std::array<iovec, kBatch> out_iov_{};
-  std::array<mmsghdr, kBatch> out_msgs_{};
+  ReplyBatch batch_;
   Query query_;  // scratch reused by every UDP query
 
   std::map<TcpSession*, std::weak_ptr<TcpSession>> sessions_;

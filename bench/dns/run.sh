@@ -1,23 +1,33 @@
 #!/usr/bin/env bash
 # Measures skiff's cluster DNS side by side with unbound and dnsmasq: dnsperf asks each server the
-# same A name, one after the other, for a bounded time. One command:
+# same A name, one server at a time, for a bounded time, in several interleaved rounds. One command:
 #   bench/dns/run.sh [path/to/skiff]
 # Loopback only; everything it starts is stopped on exit. Installs dnsperf, unbound and
 # dnsmasq-base from Debian when missing (root). Results: bench/results/dns-YYYY-MM-DD.{md,png}.
+#
+# Fairness: every one-thread server (skiff with one worker, unbound num-threads 1, dnsmasq) runs
+# pinned to CPU $SERVER_CPU and dnsperf to CPU $CLIENT_CPU, so each server has one core of its own
+# and none competes with the load generator. The all-cores pair (skiff one worker per core, unbound
+# one thread per core with so-reuseport) runs unpinned, dnsperf too. The machine is shared, so the
+# rounds interleave the servers and the report takes each one's median.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 SKIFF="${1:-${SKIFF:-$ROOT/build-lead/skiff}}"
 SECS="${SECS:-10}"              # length of each throughput run
+ROUNDS="${ROUNDS:-3}"           # throughput runs per server, interleaved
 LAT_SECS="${LAT_SECS:-5}"       # length of each fixed-rate latency run
 LAT_QPS="${LAT_QPS:-20000}"     # the fixed rate of the latency runs
 OUTSTANDING="${OUTSTANDING:-200}" # dnsperf -q: queries in flight (closed loop)
 CLIENTS="${CLIENTS:-8}"         # dnsperf -c: source ports, spread over SO_REUSEPORT sockets
+CLIENT_CPU="${CLIENT_CPU:-0}"   # where dnsperf runs against the one-thread servers
+SERVER_CPU="${SERVER_CPU:-1}"   # where the one-thread servers run
 DATE="$(date -u +%F)"
 RESULTS="$ROOT/bench/results"
 NAME="bench.default.svc.cluster.local"
 ADDR="127.96.0.10"
+NCPU="$(nproc)"
 mkdir -p "$RESULTS"
 
 need() { # command package
@@ -30,7 +40,9 @@ need unbound unbound
 need dnsmasq dnsmasq-base
 need dig bind9-dnsutils
 need gnuplot gnuplot-nox
+need taskset util-linux
 [ -x "$SKIFF" ] || { echo "skiff binary not found: $SKIFF" >&2; exit 1; }
+if [ "$NCPU" -lt 2 ]; then CLIENT_CPU=0; SERVER_CPU=0; fi # one core: pinning separates nothing
 
 TMP="$(mktemp -d /tmp/skiff-dnsbench.XXXXXX)"
 PIDS=()
@@ -62,12 +74,13 @@ wait_dns() {
 
 echo "$NAME A" >"$TMP/queries.txt"
 
-# ---- unbound: 1 thread, the name as local-data, 127.0.0.1:15354 ------------------------------
-cat >"$TMP/unbound.conf" <<CONF
+# ---- unbound: the name as local-data; 1 thread on 127.0.0.1:15354, all cores on :15357 --------
+start_unbound() { # name port threads cpus
+  cat >"$TMP/$1.conf" <<CONF
 server:
   interface: 127.0.0.1
-  port: 15354
-  num-threads: 1
+  port: $2
+  num-threads: $3
   do-daemonize: no
   use-syslog: no
   logfile: ""
@@ -77,7 +90,7 @@ server:
   pidfile: ""
   directory: "$TMP"
   do-ip6: no
-  so-reuseport: no
+  so-reuseport: $([ "$3" -gt 1 ] && echo yes || echo no)
   access-control: 127.0.0.0/8 allow
   module-config: "iterator"
   local-zone: "cluster.local." static
@@ -85,16 +98,19 @@ server:
 remote-control:
   control-enable: no
 CONF
-unbound -d -c "$TMP/unbound.conf" >"$TMP/unbound.log" 2>&1 &
-PIDS+=($!)
-UNBOUND_PID=$!
+  taskset -c "$4" unbound -d -c "$TMP/$1.conf" >"$TMP/$1.log" 2>&1 &
+  PIDS+=($!)
+  eval "${1//-/_}_PID=$!"
+}
+start_unbound unbound 15354 1 "$SERVER_CPU"
+start_unbound unbound-all 15357 "$NCPU" "0-$((NCPU - 1))"
 
 # ---- dnsmasq: address=, 127.0.0.1:15355 -----------------------------------------------------
-dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts --no-poll \
-  --port=15355 --listen-address=127.0.0.1 --bind-interfaces --user=root --pid-file= \
-  --address="/$NAME/$ADDR" --log-facility="$TMP/dnsmasq.log" &
+taskset -c "$SERVER_CPU" dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv \
+  --no-hosts --no-poll --port=15355 --listen-address=127.0.0.1 --bind-interfaces --user=root \
+  --pid-file= --address="/$NAME/$ADDR" --log-facility="$TMP/dnsmasq.log" &
 PIDS+=($!)
-DNSMASQ_PID=$!
+dnsmasq_PID=$!
 
 # ---- skiff: a selector-less ClusterIP Service, so the name has an A record ------------------
 cat >"$TMP/skiff-bench.yaml" <<CONF
@@ -107,11 +123,12 @@ spec:
   - {name: dns, port: 53, protocol: UDP}
 CONF
 SKIFF_PID=""
-start_skiff() { # workers
-  mkdir -p "$TMP/skiff-$1"
-  "$SKIFF" --log-level warn daemon --dns-workers "$1" --dns-addr 127.0.0.1:15353 \
-    --proxy-workers 1 --api-addr 127.0.0.1:18901 --state-dir "$TMP/skiff-$1" \
-    >"$TMP/skiff-$1.log" 2>&1 &
+start_skiff() { # workers cpus log-name
+  rm -rf "$TMP/skiff-state"
+  mkdir -p "$TMP/skiff-state"
+  taskset -c "$2" "$SKIFF" --log-level warn daemon --dns-workers "$1" \
+    --dns-addr 127.0.0.1:15353 --proxy-workers 1 --api-addr 127.0.0.1:18901 \
+    --state-dir "$TMP/skiff-state" >>"$TMP/$3.log" 2>&1 &
   SKIFF_PID=$!
   PIDS+=("$SKIFF_PID")
   for _ in $(seq 100); do
@@ -123,60 +140,82 @@ start_skiff() { # workers
 
 wait_dns 15354
 wait_dns 15355
+wait_dns 15357
 
 # ---- measurement ---------------------------------------------------------------------------
 RAW="$TMP/raw.tsv"
 : >"$RAW"
 # cpu_ticks PID: user + system clock ticks the process (all its threads) has used so far.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-# measure NAME PORT PID: a closed-loop throughput run, then a fixed-rate run for latency
-# percentiles. The server's CPU time over the throughput run gives queries per CPU-second, which
-# a loaded machine's scheduling does not skew the way it skews queries per second.
-measure() {
-  local name="$1" port="$2" pid="$3"
-  echo "== $name" >&2
-  local before after
+cpu_ms() { echo "$((($2 - $1) * 1000 / $(getconf CLK_TCK)))"; }
+# client CPUS: the taskset prefix for dnsperf ("" when unpinned).
+client() { if [ "$1" = all ]; then echo ""; else echo "taskset -c $CLIENT_CPU"; fi; }
+# throughput NAME PORT PID ROUND CLASS: a closed-loop run; the server's CPU time over it gives
+# queries per CPU-second, which a loaded machine's scheduling does not skew the way it skews
+# queries per second. CLASS is "one" (pinned) or "all".
+throughput() {
+  local name="$1" port="$2" pid="$3" round="$4" class="$5" before after
+  echo "== $name round $round" >&2
   before="$(cpu_ticks "$pid")"
-  timeout $((SECS + 30)) dnsperf -s 127.0.0.1 -p "$port" -d "$TMP/queries.txt" -l "$SECS" \
-    -c "$CLIENTS" -q "$OUTSTANDING" -t 2 >"$TMP/$name-qps.txt" 2>&1 ||
-    echo "dnsperf failed for $name" >&2
+  timeout $((SECS + 30)) $(client "$class") dnsperf -s 127.0.0.1 -p "$port" \
+    -d "$TMP/queries.txt" -l "$SECS" -c "$CLIENTS" -q "$OUTSTANDING" -t 2 \
+    >"$TMP/$name-qps-$round.txt" 2>&1 || echo "dnsperf failed for $name" >&2
   after="$(cpu_ticks "$pid")"
-  echo "$(((after - before) * 1000 / $(getconf CLK_TCK)))" >"$TMP/$name-cpu-ms.txt"
+  python3 "$HERE/parse.py" qps "$name" "$round" "$class" "$TMP/$name-qps-$round.txt" \
+    "$(cpu_ms "$before" "$after")" >>"$RAW"
   sleep 1
-  timeout $((LAT_SECS + 30)) dnsperf -s 127.0.0.1 -p "$port" -d "$TMP/queries.txt" \
-    -l "$LAT_SECS" -c "$CLIENTS" -Q "$LAT_QPS" -t 2 -v >"$TMP/$name-lat.txt" 2>&1 ||
-    echo "dnsperf (latency) failed for $name" >&2
+}
+# latency NAME PORT PID CLASS: a run at a fixed rate, for percentiles and the server's CPU at the
+# same offered load for every server.
+latency() {
+  local name="$1" port="$2" pid="$3" class="$4" before after
+  echo "== $name latency" >&2
+  before="$(cpu_ticks "$pid")"
+  timeout $((LAT_SECS + 30)) $(client "$class") dnsperf -s 127.0.0.1 -p "$port" \
+    -d "$TMP/queries.txt" -l "$LAT_SECS" -c "$CLIENTS" -Q "$LAT_QPS" -t 2 -v \
+    >"$TMP/$name-lat.txt" 2>&1 || echo "dnsperf (latency) failed for $name" >&2
+  after="$(cpu_ticks "$pid")"
+  python3 "$HERE/parse.py" lat "$name" 0 "$class" "$TMP/$name-lat.txt" \
+    "$(cpu_ms "$before" "$after")" >>"$RAW"
   sleep 1
-  python3 "$HERE/parse.py" "$name" "$TMP/$name-qps.txt" "$TMP/$name-lat.txt" \
-    "$(cat "$TMP/$name-cpu-ms.txt")" >>"$RAW"
 }
 
-start_skiff 1
-measure skiff-1w 15353 "$SKIFF_PID"
-stop_pid "$SKIFF_PID"
-measure unbound 15354 "$UNBOUND_PID"
-measure dnsmasq 15355 "$DNSMASQ_PID"
-stop_pid "$UNBOUND_PID"
-stop_pid "$DNSMASQ_PID"
-start_skiff 0
-measure skiff-all 15353 "$SKIFF_PID"
-curl -fsS --max-time 5 http://127.0.0.1:18901/metrics 2>/dev/null | grep '^skiff_dns_' \
-  >"$TMP/skiff-metrics.txt" || true
-stop_pid "$SKIFF_PID"
+for round in $(seq "$ROUNDS"); do
+  start_skiff 1 "$SERVER_CPU" skiff-1w
+  throughput skiff-1w 15353 "$SKIFF_PID" "$round" one
+  [ "$round" = "$ROUNDS" ] && latency skiff-1w 15353 "$SKIFF_PID" one
+  stop_pid "$SKIFF_PID"
+  throughput unbound 15354 "$unbound_PID" "$round" one
+  [ "$round" = "$ROUNDS" ] && latency unbound 15354 "$unbound_PID" one
+  throughput dnsmasq 15355 "$dnsmasq_PID" "$round" one
+  [ "$round" = "$ROUNDS" ] && latency dnsmasq 15355 "$dnsmasq_PID" one
+  start_skiff 0 "0-$((NCPU - 1))" skiff-all
+  throughput skiff-all 15353 "$SKIFF_PID" "$round" all
+  if [ "$round" = "$ROUNDS" ]; then
+    latency skiff-all 15353 "$SKIFF_PID" all
+    curl -fsS --max-time 5 http://127.0.0.1:18901/metrics 2>/dev/null | grep '^skiff_dns_' \
+      >"$TMP/skiff-metrics.txt" || true
+  fi
+  stop_pid "$SKIFF_PID"
+  throughput unbound-all 15357 "$unbound_all_PID" "$round" all
+  [ "$round" = "$ROUNDS" ] && latency unbound-all 15357 "$unbound_all_PID" all
+done
 
 RAWDIR="$RESULTS/dns-$DATE-raw"
+rm -rf "$RAWDIR"
 mkdir -p "$RAWDIR"
-cp "$TMP"/*-qps.txt "$RAW" "$RAWDIR"/
+cp "$TMP"/*-qps-*.txt "$RAW" "$RAWDIR"/
 for f in "$TMP"/*-lat.txt; do tail -n 30 "$f" >"$RAWDIR/$(basename "$f")"; done
 cp "$TMP"/skiff-*.log "$TMP/skiff-metrics.txt" "$RAWDIR"/ 2>/dev/null || true
 
 python3 "$HERE/report.py" --raw "$RAW" --date "$DATE" --load "$LOAD_START" \
-  --md "$RESULTS/dns-$DATE.md" --dat "$TMP/qps.dat" --secs "$SECS" --lat-secs "$LAT_SECS" \
-  --lat-qps "$LAT_QPS" --outstanding "$OUTSTANDING" --clients "$CLIENTS" \
+  --md "$RESULTS/dns-$DATE.md" --dat "$TMP/qps.dat" --secs "$SECS" --rounds "$ROUNDS" \
+  --lat-secs "$LAT_SECS" --lat-qps "$LAT_QPS" --outstanding "$OUTSTANDING" --clients "$CLIENTS" \
+  --client-cpu "$CLIENT_CPU" --server-cpu "$SERVER_CPU" \
   --skiff "$("$SKIFF" --version 2>/dev/null | head -1) ($(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet 2>/dev/null || echo '+changes'))" \
   --unbound "$(unbound -V 2>/dev/null | head -1)" \
   --dnsmasq "$(dnsmasq --version 2>/dev/null | head -1)" \
   --dnsperf "$(dnsperf -h 2>&1 | grep -m1 Version || true)"
-gnuplot -e "datafile='$TMP/qps.dat'; outfile='$RESULTS/dns-$DATE.png'; title='cluster DNS: queries/s, one A name ($DATE)'" \
+gnuplot -e "datafile='$TMP/qps.dat'; outfile='$RESULTS/dns-$DATE.png'; title='cluster DNS: queries/s, one A name, median of $ROUNDS ($DATE)'" \
   "$HERE/chart.gp"
 echo "wrote $RESULTS/dns-$DATE.md and $RESULTS/dns-$DATE.png" >&2

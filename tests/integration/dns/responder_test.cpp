@@ -446,3 +446,22 @@ TEST_CASE("dig: AAAA for an IPv6 ClusterIP, CNAME for an ExternalName, pod recor
     CHECK(has_line(out, R"(web\.default\.svc\.cluster\.local\.\s+30\s+IN\s+A\s+127\.96\.0\.10)"));
   }
 }
+
+TEST_CASE("a second responder on a port another one serves is refused, not joined") {
+  Harness h;
+  ResponderOptions second_options = local();
+  second_options.port = h.port;
+  ServiceTableSource other_source;
+  other_source.publish(table(1, {web("127.96.0.99")}));
+  Responder second(other_source, second_options);
+  const auto started = second.start();
+  REQUIRE_FALSE(started);
+  INFO(started.error().message);
+  CHECK(started.error().message.find("Address already in use") != std::string::npos);
+  // Every answer still comes from the first responder's zone: the second never joined the
+  // SO_REUSEPORT group and took a share of the queries.
+  for (int i = 0; i < 20; ++i) {
+    std::string out = dig(h.port, "web.default.svc.cluster.local A");
+    REQUIRE(has_line(out, R"(\s+IN\s+A\s+127\.96\.0\.10)"));
+  }
+}
