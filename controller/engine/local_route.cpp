@@ -15,6 +15,9 @@ namespace skiff::controller::engine {
 
 namespace {
 
+// What an existing route for the range is to this daemon.
+enum class Existing { kNone, kOurs, kOthers, kConflict };
+
 // One RTM_NEWROUTE/RTM_DELROUTE request for `network/prefix` type local via lo, table local;
 // returns 0 or the kernel's negative errno.
 int route_request(uint16_t type, uint16_t flags, uint32_t network, int prefix) {
@@ -34,7 +37,7 @@ int route_request(uint16_t type, uint16_t flags, uint32_t network, int prefix) {
   req.r.rtm_family = AF_INET;
   req.r.rtm_dst_len = static_cast<unsigned char>(prefix);
   req.r.rtm_table = RT_TABLE_LOCAL;
-  req.r.rtm_protocol = RTPROT_BOOT;
+  req.r.rtm_protocol = LocalRoute::kProtocol;
   req.r.rtm_scope = RT_SCOPE_HOST;
   req.r.rtm_type = RTN_LOCAL;
   auto add_attr = [&req](uint16_t attr, const void* data, size_t len) {
@@ -71,6 +74,71 @@ int route_request(uint16_t type, uint16_t flags, uint32_t network, int prefix) {
   return result;
 }
 
+// Looks the range up in the local table (an RTM_GETROUTE dump): a local route skiff made
+// (its protocol number) is kOurs, one someone else made kOthers, a route of another type
+// (unicast, broadcast...) for the same range kConflict. `what` describes a conflicting route.
+Existing find_existing(uint32_t network, int prefix, std::string& what) {
+  int fd = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (fd < 0) return Existing::kNone;
+  struct {
+    nlmsghdr n;
+    rtmsg r;
+  } req{};
+  req.n.nlmsg_len = NLMSG_LENGTH(sizeof(rtmsg));
+  req.n.nlmsg_type = RTM_GETROUTE;
+  req.n.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  req.n.nlmsg_seq = 2;
+  req.r.rtm_family = AF_INET;
+  req.r.rtm_table = RT_TABLE_LOCAL;
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  Existing found = Existing::kNone;
+  if (::sendto(fd, &req, req.n.nlmsg_len, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) <
+      0) {
+    ::close(fd);
+    return found;
+  }
+  timeval tv{2, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  alignas(nlmsghdr) char buf[16384];
+  for (bool done = false; !done;) {
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    auto len = static_cast<unsigned>(n);
+    for (auto* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+      if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
+        done = true;
+        break;
+      }
+      if (h->nlmsg_type != RTM_NEWROUTE) continue;
+      const auto* r = static_cast<const rtmsg*>(NLMSG_DATA(h));
+      if (r->rtm_family != AF_INET || r->rtm_dst_len != prefix) continue;
+      uint32_t table = r->rtm_table;
+      bool dst_matches = false;
+      int attr_len = static_cast<int>(RTM_PAYLOAD(h));
+      for (auto* a = RTM_RTA(r); RTA_OK(a, attr_len); a = RTA_NEXT(a, attr_len)) {
+        if (a->rta_type == RTA_TABLE && RTA_PAYLOAD(a) >= sizeof(uint32_t)) {
+          std::memcpy(&table, RTA_DATA(a), sizeof table);
+        } else if (a->rta_type == RTA_DST && RTA_PAYLOAD(a) >= sizeof(uint32_t)) {
+          uint32_t dst = 0;
+          std::memcpy(&dst, RTA_DATA(a), sizeof dst);
+          dst_matches = dst == network;
+        }
+      }
+      if (table != RT_TABLE_LOCAL || !dst_matches || found != Existing::kNone) continue;
+      if (r->rtm_type != RTN_LOCAL) {
+        found = Existing::kConflict;
+        what =
+            "a route of type " + std::to_string(r->rtm_type) + " (see ip route show table local)";
+      } else {
+        found = r->rtm_protocol == LocalRoute::kProtocol ? Existing::kOurs : Existing::kOthers;
+      }
+    }
+  }
+  ::close(fd);
+  return found;
+}
+
 }  // namespace
 
 config::Result<std::unique_ptr<LocalRoute>> LocalRoute::add(const std::string& cidr) {
@@ -91,7 +159,31 @@ config::Result<std::unique_ptr<LocalRoute>> LocalRoute::add(const std::string& c
   const uint32_t network = htonl(ntohl(addr.s_addr) & mask);
   const int r = route_request(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, network, prefix);
   if (r == -EEXIST) {
-    spdlog::info("the local route for {} exists already; it is left in place at exit", cidr);
+    std::string what;
+    switch (find_existing(network, prefix, what)) {
+      case Existing::kOurs:
+        // Left by a skiff that could not clean up (kill -9, a crash): taken over, and removed
+        // at this daemon's exit.
+        spdlog::info(
+            "service CIDR {} is local on this host: taking over the route an earlier skiff "
+            "left (route local {} dev lo proto {})",
+            cidr, cidr, static_cast<int>(kProtocol));
+        return std::unique_ptr<LocalRoute>(new LocalRoute(cidr, network, prefix, true));
+      case Existing::kConflict:
+        return config::ApiError{409,
+                                "Conflict",
+                                "making the service CIDR " + cidr +
+                                    " local: the local routing table holds " + what +
+                                    " for it; remove it or choose another --service-cidr",
+                                {}};
+      case Existing::kOthers:
+      case Existing::kNone:  // the dump could not say: the kernel did
+        break;
+    }
+    spdlog::info(
+        "the local route for {} exists already (not made by skiff); it is left in "
+        "place at exit",
+        cidr);
     return std::unique_ptr<LocalRoute>(new LocalRoute(cidr, network, prefix, false));
   }
   if (r != 0) {

@@ -13,8 +13,14 @@ namespace skiff::controller::engine {
 
 class LocalRoute {
  public:
-  // Adds the route to the `local` table. When the same route already exists it is used and
-  // left in place at exit (someone else made it).
+  // The routing protocol number skiff's routes carry (`ip route show table local proto 83`):
+  // it tells a route an earlier skiff left (killed before it could remove it) from one
+  // somebody else made.
+  static constexpr unsigned char kProtocol = 83;
+
+  // Adds the route to the `local` table. When a local route for the range exists already, it
+  // is used: taken over (and removed at exit) if skiff made it, else left in place at exit.
+  // A route of another type for the same range is an error.
   static config::Result<std::unique_ptr<LocalRoute>> add(const std::string& cidr);
   // Removes the route if add() created it.
   ~LocalRoute();

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <string>
 
 #include "tests/integration/seed/harness.h"
@@ -42,11 +43,18 @@ inline std::vector<std::string> pod_containers(const std::string& pod_uid, bool 
 
 }  // namespace skiff::test
 
-// Skips the test case, visibly, when no dockerd answers on /var/run/docker.sock; else builds
-// the test images (a failure there fails the test).
+// Skips the test case, visibly, when no dockerd answers on /var/run/docker.sock, unless
+// SKIFF_REQUIRE_DOCKER is set (.ci/run sets it once its dockerd answers): then a dockerd that
+// went away fails the test instead of passing it unseen. Else builds the test images (a failure
+// there fails the test).
 #define SKIFF_REQUIRE_DOCKER()                                          \
   do {                                                                  \
     if (!skiff::test::docker_answers()) {                               \
+      if (std::getenv("SKIFF_REQUIRE_DOCKER") != nullptr) {             \
+        FAIL(                                                           \
+            "dockerd does not answer on /var/run/docker.sock, and "     \
+            "SKIFF_REQUIRE_DOCKER is set");                             \
+      }                                                                 \
       WARN("SKIPPED: dockerd does not answer on /var/run/docker.sock"); \
       return;                                                           \
     }                                                                   \
