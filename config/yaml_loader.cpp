@@ -45,6 +45,11 @@ std::optional<json> parse_integer(const std::string& v) {
   } else if (v.compare(sign, 2, "0o") == 0 && all_of(v, sign + 2, is_octal)) {
     base = 8;
     digits = sign + 2;
+  } else if (v.size() > sign + 1 && v[sign] == '0' && all_of(v, sign + 1, is_octal)) {
+    // YAML 1.1's octal, as kubectl's YAML reader (go-yaml v2) takes it: `defaultMode: 0400`
+    // is 256, the mode people mean, not four hundred.
+    base = 8;
+    digits = sign + 1;
   } else if (!all_of(v, sign, is_digit)) {
     return std::nullopt;
   }

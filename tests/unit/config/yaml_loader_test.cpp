@@ -36,6 +36,19 @@ l: !!str 12
   CHECK(v["l"] == "12");
 }
 
+TEST_CASE("a leading zero is octal, as kubectl reads defaultMode: 0400", "[yaml]") {
+  YamlLoad y = load_yaml("a: 0400\nb: 0644\nc: 0o17\nd: 0\ne: '0400'\nf: 089\ng: -010\n", "f");
+  REQUIRE(y.ok());
+  const auto& v = y.documents[0].value;
+  CHECK(v["a"] == 256);
+  CHECK(v["b"] == 420);
+  CHECK(v["c"] == 15);
+  CHECK(v["d"] == 0);
+  CHECK(v["e"] == "0400");
+  CHECK(v["f"] == 89);  // not octal digits: decimal
+  CHECK(v["g"] == -8);
+}
+
 TEST_CASE("every field path has its 1-based line and column", "[yaml]") {
   YamlLoad y = load_yaml(R"(spec:
   ports:
