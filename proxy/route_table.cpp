@@ -1,13 +1,9 @@
 #include "proxy/route_table.h"
 
 #include <fmt/format.h>
-#include <netinet/in.h>
 #include <spdlog/spdlog.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include <cstring>
-
+#include "net/port_probe.h"
 #include "proxy/least_connections.h"
 #include "proxy/power_of_two.h"
 #include "proxy/round_robin.h"
@@ -44,38 +40,9 @@ RouteCompiler::RouteCompiler(ServiceSettings defaults, std::string node_address,
       probe_ports_(probe_ports) {}
 
 std::string RouteCompiler::probe(const ListenerSpec& spec) const {
-  const bool udp = spec.protocol == "UDP";
-  const bool v6 = spec.address.is_v6();
-  const int fd =
-      ::socket(v6 ? AF_INET6 : AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
-  if (fd < 0) return "";  // cannot tell; the workers' own bind reports real problems
-  int one = 1;
-  // SO_REUSEADDR (TCP only) so a TIME_WAIT left by our own earlier listener does not count as
-  // taken; a listening socket, with or without SO_REUSEPORT, still makes this bind fail.
-  if (!udp) ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_storage storage{};
-  socklen_t length = 0;
-  if (v6) {
-    auto* a = reinterpret_cast<sockaddr_in6*>(&storage);
-    a->sin6_family = AF_INET6;
-    a->sin6_port = htons(spec.port);
-    auto bytes = spec.address.to_v6().to_bytes();
-    std::memcpy(&a->sin6_addr, bytes.data(), bytes.size());
-    length = sizeof *a;
-  } else {
-    auto* a = reinterpret_cast<sockaddr_in*>(&storage);
-    a->sin_family = AF_INET;
-    a->sin_port = htons(spec.port);
-    auto bytes = spec.address.to_v4().to_bytes();
-    std::memcpy(&a->sin_addr, bytes.data(), bytes.size());
-    length = sizeof *a;
-  }
-  std::string error;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&storage), length) != 0 && errno == EADDRINUSE) {
-    error = std::strerror(EADDRINUSE);
-  }
-  ::close(fd);
-  return error;
+  return net::probe_exclusive_bind(
+      spec.address, spec.port,
+      spec.protocol == "UDP" ? net::Transport::kUdp : net::Transport::kTcp);
 }
 
 RoutePtr RouteCompiler::compile_port(const controller::ServiceTablePtr& table,

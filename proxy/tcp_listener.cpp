@@ -1,6 +1,7 @@
 #include "proxy/tcp_listener.h"
 
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -9,7 +10,6 @@
 #include <cerrno>
 #include <cstring>
 
-#include "proxy/reuse_port.h"
 #include "proxy/tcp_session.h"
 
 namespace skiff::proxy {
@@ -41,50 +41,64 @@ ClientKey client_key(const sockaddr_storage& peer) {
 
 }  // namespace
 
-TcpListener::TcpListener(WorkerContext& context)
-    : context_(context), acceptor_(context.io), pause_timer_(context.io) {}
+TcpListener::TcpListener(WorkerContext& context) : context_(context), pause_timer_(context.io) {}
+
+TcpListener::~TcpListener() { close(); }
 
 error_code TcpListener::open(const asio::ip::address& address, uint16_t port) {
   const tcp::endpoint endpoint(address, port);
-  error_code ec;
-  acceptor_.open(endpoint.protocol(), ec);
-  if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) acceptor_.set_option(ReusePort(true), ec);
-  // Accepted sockets inherit TCP_NODELAY from the listener: no setsockopt per connection.
-  if (!ec) acceptor_.set_option(tcp::no_delay(true), ec);
-  if (!ec) acceptor_.bind(endpoint, ec);
-  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  if (!ec) acceptor_.non_blocking(true, ec);
-  if (ec) {
-    error_code ignored;
-    acceptor_.close(ignored);
+  const int fd = ::socket(endpoint.protocol().family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                          endpoint.protocol().protocol());
+  if (fd < 0) return error_code(errno, boost::system::system_category());
+  const int one = 1;
+  // SO_REUSEPORT: every worker binds its own socket. TCP_NODELAY: accepted sockets inherit it,
+  // so no setsockopt per connection.
+  if (::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+      ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0 ||
+      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0 ||
+      ::bind(fd, endpoint.data(), static_cast<socklen_t>(endpoint.size())) != 0 ||
+      ::listen(fd, SOMAXCONN) != 0) {
+    const error_code ec(errno, boost::system::system_category());
+    ::close(fd);
+    return ec;
   }
-  return ec;
+  fd_ = fd;
+  return {};
 }
 
-void TcpListener::start() { accept_ready(); }
+void TcpListener::start() {
+  if (fd_ < 0) return;
+  if (auto ec = context_.poller.add(fd_, this, handle_)) {
+    spdlog::warn("{}: cannot watch the listening socket: {}", route_ ? route_->owner : "proxy",
+                 ec.message());
+    return;
+  }
+  accept_ready();  // connections already queued raise no edge of their own
+}
 
 void TcpListener::close() {
-  error_code ignored;
   pause_timer_.cancel();
-  acceptor_.close(ignored);
+  context_.poller.remove(handle_);
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
 }
 
-void TcpListener::wait() {
-  acceptor_.async_wait(tcp::acceptor::wait_read, [self = shared_from_this()](const error_code& ec) {
-    if (!ec && self->acceptor_.is_open()) self->accept_ready();
-  });
+void TcpListener::on_events(uint32_t) {
+  if (!pausing_) accept_ready();
 }
 
 void TcpListener::pause() {
+  pausing_ = true;
   pause_timer_.expires_after(kPause);
   pause_timer_.async_wait([self = shared_from_this()](const error_code& ec) {
-    if (!ec && self->acceptor_.is_open()) self->accept_ready();
+    self->pausing_ = false;
+    if (!ec && self->fd_ >= 0) self->accept_ready();
   });
 }
 
 void TcpListener::accept_ready() {
-  const int listen_fd = acceptor_.native_handle();
+  if (fd_ < 0) return;
+  const int listen_fd = fd_;
   for (int i = 0; i < kAcceptBatch; ++i) {
     sockaddr_storage peer{};
     socklen_t length = sizeof peer;
@@ -99,10 +113,8 @@ void TcpListener::accept_ready() {
       continue;
     }
     const int error = errno;
-    if (error == EAGAIN || error == EWOULDBLOCK) {
-      wait();  // edge-triggered: wait only once accept has said the queue is empty
-      return;
-    }
+    // Edge-triggered: the next edge comes once accept has said the queue is empty.
+    if (error == EAGAIN || error == EWOULDBLOCK) return;
     if (error == EINTR || error == ECONNABORTED || error == EPROTO || error == EPERM) continue;
     const bool exhausted =
         error == EMFILE || error == ENFILE || error == ENOBUFS || error == ENOMEM;
@@ -116,9 +128,7 @@ void TcpListener::accept_ready() {
     return;
   }
   // A full batch: let sessions run, then go on accepting (the edge is still unconsumed).
-  asio::post(context_.io, [self = shared_from_this()] {
-    if (self->acceptor_.is_open()) self->accept_ready();
-  });
+  asio::post(context_.io, [self = shared_from_this()] { self->accept_ready(); });
 }
 
 void TcpListener::dispatch(int fd, const sockaddr_storage& peer) {

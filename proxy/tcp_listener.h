@@ -6,6 +6,9 @@
 // a reset when its Service has no ready endpoint or is at its connection limit. Running out of
 // descriptors (EMFILE, ENFILE) or memory pauses accepting for kPause and then tries again: the
 // kernel holds new connections in the backlog meanwhile, nothing spins.
+//
+// The listening socket is a plain descriptor registered once, edge-triggered, with the worker's
+// Poller (no epoll_ctl per accept batch); the pause timer is an asio timer.
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
@@ -14,34 +17,41 @@
 #include <memory>
 
 #include "proxy/listener.h"
+#include "proxy/poller.h"
 #include "proxy/route.h"
 #include "proxy/worker_context.h"
 
 namespace skiff::proxy {
 
-class TcpListener final : public Listener, public std::enable_shared_from_this<TcpListener> {
+class TcpListener final : public Listener,
+                          public PollTarget,
+                          public std::enable_shared_from_this<TcpListener> {
  public:
   static constexpr int kAcceptBatch = 64;
   static constexpr std::chrono::milliseconds kPause{100};
 
   explicit TcpListener(WorkerContext& context);
+  ~TcpListener() override;
 
   boost::system::error_code open(const boost::asio::ip::address& address, uint16_t port) override;
   void set_route(RoutePtr route) override { route_ = std::move(route); }
   void start() override;
   void close() override;
 
+  void on_events(uint32_t events) override;
+
  private:
-  void wait();
   void accept_ready();
   void pause();
   void dispatch(int fd, const sockaddr_storage& peer);
 
   WorkerContext& context_;
-  boost::asio::ip::tcp::acceptor acceptor_;
+  int fd_ = -1;  // the listening socket
+  Poller::Handle handle_ = 0;
   boost::asio::steady_timer pause_timer_;
   RoutePtr route_;
-  bool paused_ = false;  // between an EMFILE and the next successful accept; logs once
+  bool paused_ = false;   // between an EMFILE and the next successful accept; logs once
+  bool pausing_ = false;  // the pause timer runs: edges meanwhile wait for it
 };
 
 }  // namespace skiff::proxy

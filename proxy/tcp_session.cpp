@@ -1,10 +1,13 @@
 #include "proxy/tcp_session.h"
 
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <spdlog/spdlog.h>
-#include <sys/socket.h>
+#include <sys/epoll.h>
 #include <unistd.h>
 
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <cerrno>
 #include <cstring>
@@ -12,7 +15,6 @@
 namespace skiff::proxy {
 
 namespace asio = boost::asio;
-using asio::ip::tcp;
 using boost::system::error_code;
 
 namespace {
@@ -21,15 +23,13 @@ namespace {
 constexpr int kRoundsPerTurn = 16;
 // Bytes asked of one splice into the pipe (the pipe's capacity bounds it anyway).
 constexpr std::size_t kSpliceChunk = PipePool::kPipeSize;
-
-bool transient(int error) { return error == EINTR; }
-bool would_block(int error) { return error == EAGAIN || error == EWOULDBLOCK; }
+// Events that say the peer closed or failed: from then on a short read proves nothing.
+constexpr uint32_t kPeerClosed = EPOLLRDHUP | EPOLLHUP | EPOLLERR;
 
 // A failure that says the endpoint is not serving, as opposed to one of ours (EMFILE...).
-bool endpoint_failure(const error_code& ec, bool timed_out) {
-  return timed_out || ec == asio::error::connection_refused ||
-         ec == asio::error::connection_reset || ec == asio::error::host_unreachable ||
-         ec == asio::error::network_unreachable || ec == asio::error::timed_out;
+bool endpoint_failure(int error, bool timed_out) {
+  return timed_out || error == ECONNREFUSED || error == ECONNRESET || error == EHOSTUNREACH ||
+         error == ENETUNREACH || error == ETIMEDOUT;
 }
 
 }  // namespace
@@ -37,8 +37,9 @@ bool endpoint_failure(const error_code& ec, bool timed_out) {
 void TcpSession::start(WorkerContext& context, int client_fd, RoutePtr route,
                        const ClientKey& client) {
   auto* session = new TcpSession(context, client_fd, std::move(route), client);
-  if (!session->client_.is_open()) {
-    session->phase_ = Phase::kClosed;
+  if (auto ec = context.poller.add(client_fd, &session->client_, session->client_.handle)) {
+    spdlog::warn("{}: cannot watch the client socket: {}", session->route_->owner, ec.message());
+    session->abort();
   } else {
     session->connect_next();
   }
@@ -48,8 +49,6 @@ void TcpSession::start(WorkerContext& context, int client_fd, RoutePtr route,
 TcpSession::TcpSession(WorkerContext& context, int client_fd, RoutePtr route,
                        const ClientKey& client)
     : context_(context),
-      client_(context.io),
-      upstream_(context.io),
       timer_(context.io),
       route_(std::move(route)),
       client_key_(client),
@@ -58,12 +57,9 @@ TcpSession::TcpSession(WorkerContext& context, int client_fd, RoutePtr route,
   context_.sessions.add(this);
   route_->metrics->connections->inc();
   route_->metrics->active->inc();
-  error_code ec;
-  client_.assign(tcp::v6(), client_fd, ec);  // the protocol object only names the family
-  if (ec) {
-    spdlog::warn("{}: cannot watch the client socket: {}", route_->owner, ec.message());
-    ::close(client_fd);
-  }
+  client_.session = this;
+  client_.fd = client_fd;
+  upstream_.session = this;
   to_upstream_.from = &client_;
   to_upstream_.to = &upstream_;
   to_upstream_.bytes = route_->metrics->bytes_to_endpoint.get();
@@ -91,6 +87,36 @@ void TcpSession::release_endpoint() {
   endpoint_ = nullptr;
 }
 
+// One edge of one of the session's sockets, from the worker's poller.
+void TcpSession::on_events(Side& side, uint32_t events) {
+  if (events & kPeerClosed) side.peer_closed = true;
+  if (phase_ == Phase::kConnecting) {
+    // Client bytes wait: the relay reads them once the endpoint has answered. A client that
+    // gives up (reset) frees its endpoint slot at once.
+    if (&side == &upstream_) {
+      on_connect_ready(events);
+    } else if (events & EPOLLERR) {
+      abort();
+    }
+  } else if (phase_ == Phase::kRelaying) {
+    Direction& reading = &side == &client_ ? to_upstream_ : to_client_;
+    Direction& writing = &side == &client_ ? to_client_ : to_upstream_;
+    bool handled = false;
+    if ((events & (EPOLLIN | kPeerClosed)) && reading.wait == Wait::kReadable) {
+      handled = true;
+      pump(reading);
+    }
+    if ((events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) && writing.wait == Wait::kWritable) {
+      handled = true;
+      pump(writing);
+    }
+    // An error no direction is waiting to see (both are held up elsewhere): reset now rather
+    // than when the other socket moves.
+    if ((events & EPOLLERR) && !handled) abort();
+  }
+  maybe_release();
+}
+
 // ---- connect ------------------------------------------------------------------------------
 
 void TcpSession::connect_next() {
@@ -110,24 +136,36 @@ void TcpSession::connect_next() {
     }
     endpoint_ = route.states[*picked].get();
     endpoint_->active.fetch_add(1, std::memory_order_relaxed);
-    error_code ec;
-    upstream_.open(address.is_v6() ? tcp::v6() : tcp::v4(), ec);
-    if (!ec) upstream_.set_option(tcp::no_delay(true), ec);
-    if (ec) {
+    const int fd = ::socket(address.is_v6() ? AF_INET6 : AF_INET,
+                            SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
       // Our own failure (out of descriptors): another endpoint would fare no better.
-      spdlog::warn("{}: cannot open a socket to the endpoint: {}", route.owner, ec.message());
+      spdlog::warn("{}: cannot open a socket to the endpoint: {}", route.owner,
+                   std::strerror(errno));
+      release_endpoint();
+      break;
+    }
+    const int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    upstream_.fd = fd;
+    upstream_.peer_closed = false;
+    const asio::ip::tcp::endpoint target(address, route.port->endpoints[*picked].port);
+    if (::connect(fd, target.data(), static_cast<socklen_t>(target.size())) != 0 &&
+        errno != EINPROGRESS) {
+      on_connect_failed(errno, false);
+      return;
+    }
+    // Registered after connect(): the first edge reports the connection's outcome (at once if
+    // it is already established).
+    if (auto ec = context_.poller.add(fd, &upstream_, upstream_.handle)) {
+      spdlog::warn("{}: cannot watch the endpoint socket: {}", route.owner, ec.message());
+      ::close(fd);
+      upstream_.fd = -1;
       release_endpoint();
       break;
     }
     connect_deadline_ = Clock::now() + route.settings.connect_timeout;
     arm_timer();
-    ++pending_;
-    upstream_.async_connect(tcp::endpoint(address, route.port->endpoints[*picked].port),
-                            [this](const error_code& connect_ec) {
-                              --pending_;
-                              on_connected(connect_ec);
-                              maybe_release();
-                            });
     return;
   }
   route.metrics->refused_connect_failed->inc();
@@ -135,156 +173,177 @@ void TcpSession::connect_next() {
   abort();
 }
 
-void TcpSession::on_connected(const error_code& ec) {
-  if (phase_ != Phase::kConnecting) return;
-  const Route& route = *route_;
-  if (ec) {
-    const bool timed_out = std::exchange(connect_timed_out_, false);
-    route.metrics->connect_failures->inc();
-    if (endpoint_ && endpoint_failure(ec, timed_out)) {
-      const int64_t now = now_ns();
-      const bool was_ejected = endpoint_->ejected(now);
-      const int64_t length = endpoint_->record_failure(now);
-      if (!was_ejected) route.metrics->ejections->inc();
-      spdlog::debug("{}: endpoint {}:{} {}; ejected for {} ms", route.owner,
-                    route.port->endpoints[tried_[tries_ - 1]].ip,
-                    route.port->endpoints[tried_[tries_ - 1]].port,
-                    timed_out ? "timed out" : ec.message(), length / 1'000'000);
-    }
-    release_endpoint();
-    error_code ignored;
-    upstream_.close(ignored);
-    connect_next();
+void TcpSession::on_connect_ready(uint32_t events) {
+  // Writable with no error or hangup: established, no need to ask (one syscall less per
+  // connection). Otherwise SO_ERROR says why it failed.
+  if ((events & EPOLLOUT) && !(events & (EPOLLERR | EPOLLHUP))) {
+    on_connected(events);
     return;
   }
+  int error = 0;
+  socklen_t length = sizeof error;
+  if (::getsockopt(upstream_.fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0) error = errno;
+  if (error == 0 && (events & (EPOLLERR | EPOLLHUP))) error = ECONNRESET;
+  // Still connecting (no such edge is expected) when neither: the next edge tells.
+  if (error != 0) on_connect_failed(error, false);
+}
+
+void TcpSession::on_connect_failed(int error, bool timed_out) {
+  const Route& route = *route_;
+  route.metrics->connect_failures->inc();
+  if (endpoint_ && endpoint_failure(error, timed_out)) {
+    const int64_t now = now_ns();
+    const bool was_ejected = endpoint_->ejected(now);
+    const int64_t length = endpoint_->record_failure(now);
+    if (!was_ejected) route.metrics->ejections->inc();
+    spdlog::debug("{}: endpoint {}:{} {}; ejected for {} ms", route.owner,
+                  route.port->endpoints[tried_[tries_ - 1]].ip,
+                  route.port->endpoints[tried_[tries_ - 1]].port,
+                  timed_out ? "timed out" : std::strerror(error), length / 1'000'000);
+  }
+  release_endpoint();
+  context_.poller.remove(upstream_.handle);
+  ::close(upstream_.fd);
+  upstream_.fd = -1;
+  connect_deadline_ = Clock::time_point::max();
+  connect_next();
+}
+
+void TcpSession::on_connected(uint32_t events) {
   endpoint_->record_success();
   const auto connected_at = Clock::now();
-  route.metrics->connect_duration->observe(
+  route_->metrics->connect_duration->observe(
       std::chrono::duration<double>(connected_at - accepted_at_).count());
   phase_ = Phase::kRelaying;
   connect_deadline_ = Clock::time_point::max();
   last_activity_ = connected_at;
   arm_timer();
-  // Endpoints rarely speak first: wait for them rather than probe with a read that would fail.
-  wait_readable(to_client_);
+  // Endpoints rarely speak first: wait for their edge rather than probe with a read.
+  to_client_.wait = Wait::kReadable;
+  if (events & (EPOLLIN | kPeerClosed)) pump(to_client_);
+  // The client's bytes (and edges) arrived while connecting: read them now.
   pump(to_upstream_);
 }
 
 // ---- relay --------------------------------------------------------------------------------
 
+// What one relay syscall's result means for d. EAGAIN sets what d waits for.
+TcpSession::Step TcpSession::outcome(Direction& d, ssize_t n, bool writing) {
+  if (n > 0) return Step::kMoved;
+  if (n == 0) {
+    if (!writing) return Step::kEnd;
+    d.wait = Wait::kWritable;  // nothing taken (not expected): wait rather than spin
+    return Step::kBlocked;
+  }
+  if (errno == EINTR) return Step::kAgain;
+  if (errno == EAGAIN || errno == EWOULDBLOCK) {
+    d.wait = writing ? Wait::kWritable : Wait::kReadable;
+    return Step::kBlocked;
+  }
+  return Step::kFailed;
+}
+
+// Writes what d holds (in its pipe or its buffer) to `to`.
+TcpSession::Step TcpSession::flush(Direction& d) {
+  if (d.in_pipe > 0) {
+    const ssize_t n = ::splice(d.pipe.read_fd, nullptr, d.to->fd, nullptr, d.in_pipe,
+                               SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+    const Step step = outcome(d, n, true);
+    if (step == Step::kMoved) {
+      d.in_pipe -= static_cast<std::size_t>(n);
+      d.bytes->inc(static_cast<uint64_t>(n));
+    }
+    return step;
+  }
+  const ssize_t n =
+      ::send(d.to->fd, d.held.get() + d.held_offset, d.held_length, MSG_NOSIGNAL | MSG_DONTWAIT);
+  const Step step = outcome(d, n, true);
+  if (step == Step::kMoved) {
+    d.held_offset += static_cast<std::size_t>(n);
+    d.held_length -= static_cast<std::size_t>(n);
+    d.bytes->inc(static_cast<uint64_t>(n));
+  }
+  return step;
+}
+
+// Reads from `from` and, in copy mode, writes straight on to `to`. `drained` is set when the
+// read proved `from` empty without an EAGAIN (see the header).
+TcpSession::Step TcpSession::read_in(Direction& d, bool& drained) {
+  if (d.splice) {
+    if (!d.pipe.valid() && !context_.pipes.take(d.pipe)) {
+      d.splice = false;  // out of descriptors: copy instead
+      return Step::kAgain;
+    }
+    const ssize_t n = ::splice(d.from->fd, nullptr, d.pipe.write_fd, nullptr, kSpliceChunk,
+                               SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+    if (n < 0 && errno == EINVAL) {
+      d.splice = false;  // not spliceable after all: copy
+      return Step::kAgain;
+    }
+    const Step step = outcome(d, n, false);
+    if (step == Step::kMoved) d.in_pipe = static_cast<std::size_t>(n);
+    // The pipe is empty, so EAGAIN means the socket is: give the pipe back while idle.
+    if (step == Step::kBlocked || step == Step::kEnd) context_.pipes.give(d.pipe);
+    return step;
+  }
+  char* scratch = context_.scratch.get();
+  const ssize_t n = ::recv(d.from->fd, scratch, WorkerContext::kScratchSize, MSG_DONTWAIT);
+  const Step step = outcome(d, n, false);
+  if (step != Step::kMoved) return step;
+  const auto length = static_cast<std::size_t>(n);
+  // A full buffer means a stream: splice from now on, copying no more.
+  if (length == WorkerContext::kScratchSize) d.splice = true;
+  drained = length < WorkerContext::kScratchSize && !d.from->peer_closed;
+  ssize_t sent = ::send(d.to->fd, scratch, length, MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (sent < 0) {
+    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return Step::kFailed;
+    sent = 0;
+  }
+  d.bytes->inc(static_cast<uint64_t>(sent));
+  if (static_cast<std::size_t>(sent) < length) {
+    if (!d.held) d.held = std::make_unique<char[]>(WorkerContext::kScratchSize);
+    d.held_offset = 0;
+    d.held_length = length - static_cast<std::size_t>(sent);
+    std::memcpy(d.held.get(), scratch + sent, d.held_length);
+    d.wait = Wait::kWritable;  // `to` is full: the rest goes on its next edge
+    return Step::kBlocked;
+  }
+  return Step::kMoved;
+}
+
+// Moves d's bytes until `from` is drained or `to` is full (then waits for that socket's next
+// edge), EOF, an error, or the end of the turn (then the rest runs after other sessions).
 void TcpSession::pump(Direction& d) {
   if (phase_ != Phase::kRelaying || d.eof) return;
-  const int from = d.from->native_handle();
-  const int to = d.to->native_handle();
-  char* scratch = context_.scratch.get();
+  d.wait = Wait::kNone;
   bool moved = false;
-  bool waiting = false;  // the loop ended on a wait for readiness
-  for (int round = 0; round < kRoundsPerTurn; ++round) {
-    if (d.in_pipe > 0) {
-      const ssize_t n = ::splice(d.pipe.read_fd, nullptr, to, nullptr, d.in_pipe,
-                                 SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-      if (n > 0) {
-        d.in_pipe -= static_cast<std::size_t>(n);
-        d.bytes->inc(static_cast<uint64_t>(n));
+  bool stopped = false;  // waiting for an edge
+  for (int round = 0; round < kRoundsPerTurn && !stopped; ++round) {
+    bool drained = false;
+    const Step step = d.in_pipe > 0 || d.held_length > 0 ? flush(d) : read_in(d, drained);
+    switch (step) {
+      case Step::kMoved:
         moved = true;
-        continue;
-      }
-      if (n < 0 && transient(errno)) continue;
-      if (n < 0 && would_block(errno)) {
-        wait_writable(d);
-        waiting = true;
+        if (drained) {
+          d.wait = Wait::kReadable;
+          stopped = true;
+        }
         break;
-      }
-      abort();
-      return;
-    }
-    if (d.held_length > 0) {
-      const ssize_t n =
-          ::send(to, d.held.get() + d.held_offset, d.held_length, MSG_NOSIGNAL | MSG_DONTWAIT);
-      if (n > 0) {
-        d.held_offset += static_cast<std::size_t>(n);
-        d.held_length -= static_cast<std::size_t>(n);
-        d.bytes->inc(static_cast<uint64_t>(n));
-        moved = true;
-        continue;
-      }
-      if (n < 0 && transient(errno)) continue;
-      if (n < 0 && would_block(errno)) {
-        wait_writable(d);
-        waiting = true;
+      case Step::kAgain:
         break;
-      }
-      abort();
-      return;
-    }
-    if (d.splice) {
-      if (!d.pipe.valid() && !context_.pipes.take(d.pipe)) {
-        d.splice = false;  // out of descriptors: copy instead
-        continue;
-      }
-      const ssize_t n = ::splice(from, nullptr, d.pipe.write_fd, nullptr, kSpliceChunk,
-                                 SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-      if (n > 0) {
-        d.in_pipe = static_cast<std::size_t>(n);
-        moved = true;
-        continue;
-      }
-      if (n == 0) {
+      case Step::kBlocked:
+        stopped = true;
+        break;
+      case Step::kEnd:
         end_of_stream(d);
         return;
-      }
-      if (transient(errno)) continue;
-      if (would_block(errno)) {
-        // The pipe was empty, so EAGAIN means the socket is: give the pipe back while idle.
-        context_.pipes.give(d.pipe);
-        wait_readable(d);
-        waiting = true;
-        break;
-      }
-      if (errno == EINVAL) {
-        d.splice = false;  // not spliceable after all: copy
-        continue;
-      }
-      abort();
-      return;
+      case Step::kFailed:
+        abort();
+        return;
     }
-    const ssize_t n = ::recv(from, scratch, WorkerContext::kScratchSize, MSG_DONTWAIT);
-    if (n > 0) {
-      moved = true;
-      ssize_t sent = ::send(to, scratch, static_cast<std::size_t>(n), MSG_NOSIGNAL | MSG_DONTWAIT);
-      if (sent < 0) {
-        if (!would_block(errno) && !transient(errno)) {
-          abort();
-          return;
-        }
-        sent = 0;
-      }
-      d.bytes->inc(static_cast<uint64_t>(sent));
-      if (sent < n) {
-        if (!d.held) d.held = std::make_unique<char[]>(WorkerContext::kScratchSize);
-        d.held_offset = 0;
-        d.held_length = static_cast<std::size_t>(n - sent);
-        std::memcpy(d.held.get(), scratch + sent, d.held_length);
-      }
-      // A full buffer means a stream: splice from now on, copying no more.
-      if (static_cast<std::size_t>(n) == WorkerContext::kScratchSize) d.splice = true;
-      continue;
-    }
-    if (n == 0) {
-      end_of_stream(d);
-      return;
-    }
-    if (transient(errno)) continue;
-    if (would_block(errno)) {
-      wait_readable(d);
-      waiting = true;
-      break;
-    }
-    abort();
-    return;
   }
   if (moved) last_activity_ = Clock::now();
-  if (waiting) return;
+  if (stopped) return;
   // The turn is used up with bytes still coming: let the worker's other sessions run first.
   ++pending_;
   asio::post(context_.io, [this, &d] {
@@ -294,31 +353,12 @@ void TcpSession::pump(Direction& d) {
   });
 }
 
-void TcpSession::wait_readable(Direction& d) { wait(d, *d.from, tcp::socket::wait_read); }
-
-void TcpSession::wait_writable(Direction& d) { wait(d, *d.to, tcp::socket::wait_write); }
-
-// One readiness wait of direction d on `socket`; the session is pumped again when it comes.
-void TcpSession::wait(Direction& d, tcp::socket& socket, tcp::socket::wait_type what) {
-  ++pending_;
-  socket.async_wait(what, [this, &d](const error_code& ec) {
-    --pending_;
-    if (phase_ == Phase::kRelaying) {
-      if (ec) {
-        abort();
-      } else {
-        pump(d);
-      }
-    }
-    maybe_release();
-  });
-}
-
 void TcpSession::end_of_stream(Direction& d) {
   d.eof = true;
+  d.wait = Wait::kNone;
   context_.pipes.give(d.pipe);  // empty: EOF is only read with nothing left in it
   last_activity_ = Clock::now();
-  ::shutdown(d.to->native_handle(), SHUT_WR);
+  ::shutdown(d.to->fd, SHUT_WR);
   if (to_upstream_.eof && to_client_.eof) finish();
 }
 
@@ -366,12 +406,7 @@ void TcpSession::on_timer() {
   const auto now = Clock::now();
   if (phase_ == Phase::kConnecting) {
     if (now >= connect_deadline_) {
-      // Closing the socket completes the pending connect with operation_aborted; the flag
-      // tells on_connected it was a timeout, which ejects the endpoint.
-      connect_timed_out_ = true;
-      connect_deadline_ = Clock::time_point::max();
-      error_code ignored;
-      upstream_.close(ignored);
+      on_connect_failed(ETIMEDOUT, true);  // ejects the endpoint and tries the next one
       return;
     }
   } else if (phase_ == Phase::kRelaying && now >= next_deadline()) {
@@ -427,12 +462,16 @@ void TcpSession::abort() { close_sockets(true); }
 void TcpSession::close_sockets(bool reset) {
   if (phase_ == Phase::kClosed) return;
   phase_ = Phase::kClosed;
-  error_code ignored;
   timer_.cancel();
-  for (tcp::socket* socket : {&client_, &upstream_}) {
-    if (!socket->is_open()) continue;
-    if (reset) socket->set_option(asio::socket_base::linger(true, 0), ignored);
-    socket->close(ignored);  // completes pending waits with operation_aborted
+  for (Side* side : {&client_, &upstream_}) {
+    if (side->fd < 0) continue;
+    if (reset) {
+      const linger now{1, 0};
+      ::setsockopt(side->fd, SOL_SOCKET, SO_LINGER, &now, sizeof now);
+    }
+    context_.poller.remove(side->handle);
+    ::close(side->fd);
+    side->fd = -1;
   }
   for (Direction* d : {&to_upstream_, &to_client_}) {
     if (d->in_pipe > 0) {
@@ -443,6 +482,7 @@ void TcpSession::close_sockets(bool reset) {
     d->in_pipe = 0;
     d->held.reset();
     d->held_length = 0;
+    d->wait = Wait::kNone;
   }
   release_endpoint();
 }

@@ -119,6 +119,7 @@ void Worker::close_all() {
   for (auto& [key, listener] : listeners_) listener->close();
   listeners_.clear();
   context_.sessions.close_all();
+  context_.poller.close();  // its pending wait would keep run() from returning
   status_.report(id_, applied_version_.value_or(0), {}, {});
 }
 

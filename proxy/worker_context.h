@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "proxy/pipe_pool.h"
+#include "proxy/poller.h"
 #include "proxy/proxy_metrics.h"
 #include "proxy/session_set.h"
 
@@ -19,10 +20,11 @@ struct WorkerContext {
   static constexpr std::size_t kScratchSize = 64 * 1024;
 
   WorkerContext(boost::asio::io_context& io, ProxyMetrics& metrics)
-      : io(io), metrics(metrics), scratch(std::make_unique<char[]>(kScratchSize)) {}
+      : io(io), metrics(metrics), poller(io), scratch(std::make_unique<char[]>(kScratchSize)) {}
 
   boost::asio::io_context& io;
   ProxyMetrics& metrics;
+  Poller poller;  // the relay sockets of every session
   SessionSet sessions;
   PipePool pipes;
   std::unique_ptr<char[]> scratch;

@@ -4,9 +4,10 @@
     parse.py NAME DIR
 
 DIR holds the run's files for NAME, one per test and round: NAME-ka-R.txt and NAME-close-R.txt
-(wrk), NAME-bulk-R.json (iperf3), NAME-udp-R.json (udp_blast), NAME-hold-R.json (tcp_hold).
+(wrk), NAME-bulk-R.json (iperf3), NAME-udp-R.json (udp_blast), NAME-hold-R.json (tcp_hold),
+NAME-ka-R.cpu and NAME-close-R.cpu (the proxy's CPU ticks during that wrk run).
 Figures: ka_rps, ka_p99_ms, close_rps, bulk_gbps (each the mean over the rounds, the per-round
-values kept under "rounds"), udp (udp_blast's counts summed over the rounds), hold (tcp_hold's
+values kept under "rounds"), ka_cpu_us and close_cpu_us (proxy CPU microseconds per request), udp (udp_blast's counts summed over the rounds), hold (tcp_hold's
 JSON), wrk_errors (socket errors + non-2xx over every wrk run) and problems (what went wrong, in
 words). A test with no usable output gives null, so one failed tool never hides the rest of the
 run.
@@ -81,6 +82,26 @@ def tool_json(text, label, problems):
     return None
 
 
+def wrk_requests(text):
+    m = re.search(r"(\d+) requests in", text or "")
+    return int(m.group(1)) if m else None
+
+
+def cpu_us_per_request(directory, name, test):
+    """The proxy's CPU time (user + system) per request over the rounds of one wrk test, in
+    microseconds, from NAME-TEST-R.cpu ("ticks ticks_per_second", written by run.sh around the
+    wrk run) and the request count wrk printed; None without both."""
+    seconds, requests = 0.0, 0
+    for path in files(directory, name, test, "cpu"):
+        parts = (read(path) or "").split()
+        n = wrk_requests(read(path[:-len(".cpu")] + ".txt"))
+        if len(parts) != 2 or not n or int(parts[1]) <= 0:
+            continue
+        seconds += int(parts[0]) / int(parts[1])
+        requests += n
+    return seconds * 1e6 / requests if requests else None
+
+
 def round_of(path):
     return int(path.rsplit("-", 1)[1].split(".")[0])
 
@@ -137,6 +158,8 @@ def main():
         "ka_p99_ms": mean([k[1] for k in ka]),
         "close_rps": mean([c[0] for c in close]),
         "bulk_gbps": mean(bulk),
+        "ka_cpu_us": cpu_us_per_request(directory, name, "ka"),
+        "close_cpu_us": cpu_us_per_request(directory, name, "close"),
         "udp": combine_udp(udp),
         "hold": holds[-1] if holds else None,
         "wrk_errors": sum(k[2] for k in ka) + sum(c[2] for c in close),

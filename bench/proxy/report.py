@@ -37,11 +37,13 @@ def raw_table(rows):
         udp = r.get("udp")
         udp_text = "no UDP" if r["name"] in F.NO_UDP else (
             f"{udp['pps']:,.0f} ({udp['loss_pct']:.2f}% lost)" if udp else "n/a")
+        cpu = "–" if r["name"] == "direct" else (
+            f"{F.fmt(F.value(r, 'ka_cpu_us'), 1)} / {F.fmt(F.value(r, 'close_cpu_us'), 1)}")
         out.append([r["name"], F.fmt(F.value(r, "ka_rps"), 0), F.fmt(F.value(r, "ka_p99_ms"), 3),
                     F.fmt(F.value(r, "close_rps"), 0), F.fmt(F.value(r, "bulk_gbps")), udp_text,
-                    str(r.get("wrk_errors"))])
+                    cpu, str(r.get("wrk_errors"))])
     return table(["target", "keep-alive req/s", "p99 ms", "new conn req/s", "bulk Gbit/s",
-                  "UDP pps (loss)", "wrk errors"], out)
+                  "UDP pps (loss)", "proxy CPU µs/req (KA / new conn)", "wrk errors"], out)
 
 
 def ratio_table(rows):
@@ -153,7 +155,9 @@ Each figure is the mean over {settings["rounds"]} rounds; in each round every te
 in turn (every other round in reverse order), so that changes in the machine's background load
 fall on all targets alike. UDP: `udp_blast` echoes through the proxy to `udp_echo`; pps = echoes
 received per second (each a datagram through the proxy and its reply back), loss = datagrams
-without an echo.
+without an echo. "proxy CPU µs/req": the proxy process's user + system CPU time during the wrk
+runs (from `/proc/PID/stat`) divided by the requests wrk completed: the cost of one request in
+the proxy, which the machine's background load disturbs less than req/s.
 
 Per round (spread = noise of this machine):
 

@@ -4,6 +4,13 @@
 # of 10 000 idle connections. One command: bench/proxy/run.sh [path/to/skiff]. Loopback only;
 # everything it starts is stopped on exit; every load is bounded in count and time (about 5 min
 # in all). Results: bench/results/proxy-YYYY-MM-DD.{md,png} and proxy-YYYY-MM-DD-raw/.
+#
+# For quick comparisons while working on the proxy (the results then go to RESULTS_DIR, default
+# /tmp/skiff-bench-quick, not to bench/results):
+#   TESTS="ka close"          only these tests (of: ka close bulk udp hold)
+#   SKIFF_BASE=path/to/skiff  adds target "skiff-base": that binary on one worker, so an old and
+#                             a new build are measured side by side in the same run
+#   ALL_CORES=0               leaves out the skiff-Nw (one worker per core) target
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -17,7 +24,18 @@ UDP_SECS="${UDP_SECS:-2}"        # udp_blast run length, per round
 HOLD_CONNS="${HOLD_CONNS:-10000}" # idle connections held through each proxy
 HOLD_IDLE="${HOLD_IDLE:-3}"      # seconds they sit idle before memory is measured
 DATE="$(date -u +%F)"
-RESULTS="$ROOT/bench/results"
+ALL_TESTS="ka close bulk udp hold"
+TESTS="${TESTS:-$ALL_TESTS}"
+SKIFF_BASE="${SKIFF_BASE:-}"
+ALL_CORES="${ALL_CORES:-1}"
+for test in $TESTS; do
+  case " $ALL_TESTS " in *" $test "*) ;; *) echo "unknown test in TESTS: $test" >&2; exit 2 ;; esac
+done
+if [ "$TESTS" = "$ALL_TESTS" ] && [ -z "$SKIFF_BASE" ] && [ "$ALL_CORES" = 1 ]; then
+  RESULTS="${RESULTS_DIR:-$ROOT/bench/results}"
+else
+  RESULTS="${RESULTS_DIR:-/tmp/skiff-bench-quick}" # a partial run is no result to keep
+fi
 PY=/usr/bin/python3 # Debian's python, where python3-matplotlib lives
 NPROC="$(nproc)"
 mkdir -p "$RESULTS"
@@ -122,7 +140,8 @@ iperf3 -s -B 127.0.0.11 -p 5201 >"$TMP/iperf3-server.log" 2>&1 &
 PIDS+=($!)
 "$T/udp_echo" --seconds 1200 127.0.0.11:7001 127.0.0.12:7001 127.0.0.13:7001 127.0.0.14:7001 &
 PIDS+=($!)
-"$T/tcp_echo" --seconds 1200 127.0.0.15:7100 127.0.0.16:7100 127.0.0.17:7100 127.0.0.18:7100 &
+"$T/tcp_echo" --seconds 1200 127.0.0.15:7100 127.0.0.16:7100 127.0.0.17:7100 127.0.0.18:7100 \
+  127.0.0.19:7100 &
 PIDS+=($!)
 for a in 11 12 13 14; do wait_http "http://127.0.0.$a:8081/"; done
 wait_tcp 127.0.0.11 5201
@@ -228,16 +247,17 @@ subsets:
 CONF
 }
 SKIFF_PID=""
-start_skiff() { # WORKERS API_PORT SERVICE_CIDR BASE_PORT HOLD_BACKEND_IP
-  local dir="$TMP/skiff-$1w"
+start_skiff() { # WORKERS API_PORT SERVICE_CIDR BASE_PORT HOLD_BACKEND_IP [BINARY NAME]
+  local binary="${6:-$SKIFF}" name="${7:-skiff-$1w}"
+  local dir="$TMP/$name"
   mkdir -p "$dir"
   skiff_yaml "$4" "$5" >"$dir/bench.yaml"
-  "$SKIFF" --log-level warn daemon --proxy-workers "$1" --api-addr "127.0.0.1:$2" \
-    --service-cidr "$3" --state-dir "$dir" --dns-addr '' >"$TMP/skiff-$1w.log" 2>&1 &
+  "$binary" --log-level warn daemon --proxy-workers "$1" --api-addr "127.0.0.1:$2" \
+    --service-cidr "$3" --state-dir "$dir" --dns-addr '' >"$TMP/$name.log" 2>&1 &
   SKIFF_PID=$!
   PIDS+=("$SKIFF_PID")
   wait_tcp 127.0.0.1 "$2"
-  "$SKIFF" apply -f "$dir/bench.yaml" --server "127.0.0.1:$2" >/dev/null
+  "$binary" apply -f "$dir/bench.yaml" --server "127.0.0.1:$2" >/dev/null
   wait_http "http://127.0.0.1:$4/"
   wait_tcp 127.0.0.1 $(($4 + 10))
   wait_tcp 127.0.0.1 $(($4 + 20))
@@ -254,7 +274,13 @@ TARGET[skiff-1w]="127.0.0.1:9000 127.0.0.1 9010 127.0.0.1:9030 127.0.0.1:9020 $S
 TARGET[haproxy]="127.0.0.1:9001 127.0.0.1 9011 - 127.0.0.1:9021 $HAPROXY_PID"
 TARGET[nginx-stream]="127.0.0.1:9002 127.0.0.1 9012 127.0.0.1:9032 127.0.0.1:9022 $STREAM_PIDS"
 SKIFF_ALL=""
-if [ "$NPROC" -gt 1 ]; then
+if [ -n "$SKIFF_BASE" ]; then
+  [ -x "$SKIFF_BASE" ] || { echo "SKIFF_BASE binary not found: $SKIFF_BASE" >&2; exit 1; }
+  start_skiff 1 18912 127.97.0.0/16 9200 127.0.0.19 "$SKIFF_BASE" skiff-base
+  TARGETS+=(skiff-base)
+  TARGET[skiff-base]="127.0.0.1:9200 127.0.0.1 9210 127.0.0.1:9230 127.0.0.1:9220 $SKIFF_PID"
+fi
+if [ "$NPROC" -gt 1 ] && [ "$ALL_CORES" = 1 ]; then
   SKIFF_ALL="skiff-${NPROC}w"
   start_skiff "$NPROC" 18911 127.99.0.0/16 9100 127.0.0.18
   TARGETS+=("$SKIFF_ALL")
@@ -264,10 +290,24 @@ fi
 # ---- measurement -------------------------------------------------------------------------------
 # Test by test, each test visiting every target in turn, for ROUNDS rounds (every other round in
 # reverse order), so that a change in the machine's background load falls on all targets alike.
+# cpu_ticks PIDS: user + system clock ticks used so far by the comma-separated processes.
+cpu_ticks() {
+  local total=0 pid stat f
+  for pid in ${1//,/ }; do
+    stat="$(cat "/proc/$pid/stat" 2>/dev/null)" || continue
+    read -r -a f <<<"${stat##*) }" # fields from the 3rd on: utime is the 14th, stime the 15th
+    total=$((total + f[11] + f[12]))
+  done
+  echo "$total"
+}
+CLK_TCK="$(getconf CLK_TCK)"
+
 run_test() { # TEST NAME ROUND
   local test="$1" name="$2" round="$3" http bhost bport udp hold pids
   read -r http bhost bport udp hold pids <<<"${TARGET[$name]}"
-  local out="$TMP/$name-$test-$round"
+  local out="$TMP/$name-$test-$round" ticks=""
+  # The proxy's own CPU time per request is the figure the machine's noise disturbs least.
+  [ "$pids" != "-" ] && ticks="$(cpu_ticks "$pids")"
   case "$test" in
   ka)
     timeout $((KA_SECS + 20)) wrk -t1 -c50 -d"${KA_SECS}s" --latency "http://$http/" \
@@ -289,6 +329,9 @@ run_test() { # TEST NAME ROUND
       --seconds 90 --pids "$pids" >"$out.json" 2>&1 ||
       echo "tcp_hold: not every connection worked through $name" >&2 ;;
   esac
+  if [ -n "$ticks" ] && [ "$test" != hold ]; then
+    echo "$(($(cpu_ticks "$pids") - ticks)) $CLK_TCK" >"$out.cpu" # ticks, ticks per second
+  fi
   sleep 0.5
 }
 
@@ -298,13 +341,16 @@ for round in $(seq "$ROUNDS"); do
     ORDER=()
     for ((i = ${#TARGETS[@]} - 1; i >= 0; i--)); do ORDER+=("${TARGETS[$i]}"); done
   fi
-  for test in ka close bulk udp; do
+  for test in $TESTS; do
+    [ "$test" = hold ] && continue
     echo "== round $round/$ROUNDS: $test (${ORDER[*]})" >&2
     for name in "${ORDER[@]}"; do run_test "$test" "$name" "$round"; done
   done
 done
-echo "== idle connections" >&2
-for name in "${TARGETS[@]}"; do run_test hold "$name" 1; done
+if [[ " $TESTS " == *" hold "* ]]; then
+  echo "== idle connections" >&2
+  for name in "${TARGETS[@]}"; do run_test hold "$name" 1; done
+fi
 
 RAW="$TMP/raw.jsonl"
 : >"$RAW"
@@ -314,8 +360,10 @@ for name in "${TARGETS[@]}"; do "$PY" "$HERE/parse.py" "$name" "$TMP" >>"$RAW"; 
 RAWDIR="$RESULTS/proxy-$DATE-raw"
 rm -rf "$RAWDIR"
 mkdir -p "$RAWDIR"
-cp "$TMP"/*-ka-*.txt "$TMP"/*-close-*.txt "$TMP"/*-bulk-*.json "$RAW" "$RAWDIR"/
-cp "$TMP"/*-udp-*.json "$TMP"/*-hold-*.json "$TMP"/skiff-*.log "$RAWDIR"/ 2>/dev/null || true
+shopt -s nullglob # a run of only some tests has no files of the others
+cp "$TMP"/*-ka-*.txt "$TMP"/*-close-*.txt "$TMP"/*-bulk-*.json "$TMP"/*-udp-*.json \
+  "$TMP"/*-hold-*.json "$TMP"/*.cpu "$TMP"/skiff-*.log "$RAW" "$RAWDIR"/
+shopt -u nullglob
 
 SETTINGS="rounds=$ROUNDS ka=$KA_SECS close=$CLOSE_SECS bulk=$BULK_SECS udp=$UDP_SECS hold=$HOLD_CONNS"
 SETTINGS+=" idle=$HOLD_IDLE nproc=$NPROC"

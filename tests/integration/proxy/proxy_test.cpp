@@ -113,25 +113,13 @@ TEST_CASE("1 MiB goes through both ways byte for byte", "[proxy][integration]") 
   Backend echo("echo", Backend::Mode::kEcho);
   Harness h;
   h.publish({load_balancer(24006, endpoints_of({&echo}))});
-  std::string payload(1 << 20, '\0');
-  uint32_t x = 12345;
-  for (auto& ch : payload) {
-    x = x * 1103515245u + 12345u;
-    ch = static_cast<char>(x >> 24);
-  }
-  Fd fd = connect_to(kClusterIp, 24006);
-  REQUIRE(fd.valid());
-  bool sent = false;
-  std::thread writer([&] {
-    sent = write_all(fd.get(), payload);
-    ::shutdown(fd.get(), SHUT_WR);
-  });
-  auto r = read_all(fd.get(), payload.size() + 1);
-  writer.join();
-  CHECK(sent);
-  CHECK(r.eof);
-  REQUIRE(r.data.size() == payload.size());
-  CHECK(r.data == payload);
+  const std::string payload = pseudo_random(1 << 20, 12345);
+  const Exchange x = exchange(kClusterIp, 24006, payload);
+  REQUIRE(x.connected);
+  CHECK(x.sent);
+  CHECK(x.back.eof);
+  REQUIRE(x.back.data.size() == payload.size());
+  CHECK(x.back.data == payload);
 }
 
 TEST_CASE("a service leaving the snapshot closes its listeners", "[proxy][integration]") {

@@ -12,31 +12,6 @@ using namespace skiff::proxy::test;
 
 namespace {
 
-std::string pseudo_random(std::size_t size, uint32_t seed) {
-  std::string payload(size, '\0');
-  for (auto& ch : payload) {
-    seed = seed * 1103515245u + 12345u;
-    ch = static_cast<char>(seed >> 24);
-  }
-  return payload;
-}
-
-// Sends `payload` on one thread while reading the echo on this one; returns what came back.
-std::string echo_through(const std::string& ip, uint16_t port, const std::string& payload) {
-  Fd fd = connect_to(ip, port);
-  REQUIRE(fd.valid());
-  bool sent = false;
-  std::thread writer([&] {
-    sent = write_all(fd.get(), payload);
-    ::shutdown(fd.get(), SHUT_WR);
-  });
-  auto r = read_all(fd.get(), payload.size() + 1);
-  writer.join();
-  CHECK(sent);
-  CHECK(r.eof);
-  return r.data;
-}
-
 std::size_t open_fds() {
   std::size_t n = 0;
   DIR* dir = ::opendir("/proc/self/fd");
@@ -53,9 +28,12 @@ TEST_CASE("32 MiB each way through the splice relay arrive byte for byte",
   Harness h;
   h.publish({load_balancer(24010, endpoints_of({&echo}))});
   const std::string payload = pseudo_random(32u << 20, 7);
-  const std::string back = echo_through(kClusterIp, 24010, payload);
-  REQUIRE(back.size() == payload.size());
-  CHECK(back == payload);
+  const Exchange x = exchange(kClusterIp, 24010, payload);
+  REQUIRE(x.connected);
+  CHECK(x.sent);
+  CHECK(x.back.eof);
+  REQUIRE(x.back.data.size() == payload.size());
+  CHECK(x.back.data == payload);
   CHECK(h.metric("skiff_proxy_bytes_total", {"default", "web", "24010", "to_endpoint"}) ==
         static_cast<double>(payload.size()));
   CHECK(h.metric("skiff_proxy_bytes_total", {"default", "web", "24010", "to_client"}) ==
@@ -87,15 +65,8 @@ TEST_CASE("64 KiB bursts both ways at once on many connections", "[proxy][integr
       const std::string burst = pseudo_random(64 * 1024, static_cast<uint32_t>(c + 1));
       std::string all;
       for (int i = 0; i < 8; ++i) all += burst;
-      Fd fd = connect_to(kNode, 24012);
-      if (!fd.valid()) return;
-      std::thread writer([&] {
-        for (int i = 0; i < 8; ++i) write_all(fd.get(), burst);
-        ::shutdown(fd.get(), SHUT_WR);
-      });
-      auto r = read_all(fd.get(), all.size() + 1);
-      writer.join();
-      if (r.eof && r.data == all) ++good;
+      const Exchange x = exchange(kNode, 24012, all);
+      if (x.sent && x.back.eof && x.back.data == all) ++good;
     });
   }
   for (auto& t : clients) t.join();
@@ -172,7 +143,7 @@ TEST_CASE("misbehaving clients and backends leave no descriptor behind",
         break;
       }
       case 3:  // 64 KiB both ways
-        CHECK(echo_through(kNode, 24014, burst) == burst);
+        CHECK(exchange(kNode, 24014, burst).back.data == burst);
         break;
       case 4: {  // the backend closes at once
         Fd fd = connect_to(kNode, 24015);
@@ -189,4 +160,27 @@ TEST_CASE("misbehaving clients and backends leave no descriptor behind",
   for (int i = 0; i < 200; ++i) round(i);
   CHECK(eventually([&] { return open_fds() <= before; }));
   CHECK(open_fds() <= before);
+}
+
+TEST_CASE("small writes in a row then a half-close all arrive and then EOF",
+          "[proxy][integration][relay]") {
+  // Short reads count as drained unless the peer has closed: the FIN that comes with or right
+  // after the last bytes must still be read and passed on.
+  Backend echo("echo", Backend::Mode::kEcho);
+  Harness h;
+  h.publish({load_balancer(24016, endpoints_of({&echo}))});
+  for (int round = 0; round < 50; ++round) {
+    Fd fd = connect_to(kNode, 24016);
+    REQUIRE(fd.valid());
+    std::string sent;
+    for (int i = 0; i < 20; ++i) {
+      const std::string message = std::to_string(round) + ":" + std::to_string(i) + ";";
+      REQUIRE(write_all(fd.get(), message));
+      sent += message;
+    }
+    REQUIRE(::shutdown(fd.get(), SHUT_WR) == 0);
+    const auto r = read_all(fd.get(), sent.size() + 1);
+    CHECK(r.eof);
+    CHECK(r.data == sent);
+  }
 }

@@ -119,6 +119,38 @@ inline std::string read_n(int fd, std::size_t n) {
   return out;
 }
 
+// `size` bytes of a fixed pseudo-random sequence: the same seed gives the same bytes.
+inline std::string pseudo_random(std::size_t size, uint32_t seed) {
+  std::string payload(size, '\0');
+  for (auto& ch : payload) {
+    seed = seed * 1103515245u + 12345u;
+    ch = static_cast<char>(seed >> 24);
+  }
+  return payload;
+}
+
+struct Exchange {
+  bool connected = false;
+  bool sent = false;  // all of the payload, then a half-close
+  ReadResult back;    // what came back, until EOF
+};
+
+// One connection that sends `payload` from a second thread, half-closes, and reads what comes
+// back on this one; both at once, so an echo of any size cannot deadlock on full buffers.
+inline Exchange exchange(const std::string& ip, uint16_t port, const std::string& payload) {
+  Exchange result;
+  Fd fd = connect_to(ip, port);
+  if (!fd.valid()) return result;
+  result.connected = true;
+  std::thread writer([&] {
+    result.sent = write_all(fd.get(), payload);
+    ::shutdown(fd.get(), SHUT_WR);
+  });
+  result.back = read_all(fd.get(), payload.size() + 1);
+  writer.join();
+  return result;
+}
+
 // A TCP server on 127.0.0.1 (ephemeral port) answering every connection in one way.
 class Backend {
  public:
