@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 namespace skiff::controller::engine::docker {
@@ -172,6 +173,31 @@ std::string container_create_body(const ContainerRequest& r, const std::string& 
               {"Init", true},
               {"RestartPolicy", {{"Name", "no"}}}}}};
   if (!r.working_dir.empty()) body["WorkingDir"] = r.working_dir;
+  // Limits as dockershim set them: memory with no swap on top, CPU as a CFS quota in
+  // NanoCpus, and the request as the share weight.
+  if (r.limits.memory_bytes > 0) {
+    body["HostConfig"]["Memory"] = r.limits.memory_bytes;
+    body["HostConfig"]["MemorySwap"] = r.limits.memory_bytes;
+  }
+  if (r.limits.cpu_milli > 0) body["HostConfig"]["NanoCpus"] = r.limits.cpu_milli * 1000000;
+  if (const int64_t share =
+          r.limits.cpu_request_milli > 0 ? r.limits.cpu_request_milli : r.limits.cpu_milli;
+      share > 0) {
+    body["HostConfig"]["CpuShares"] = std::max<int64_t>(2, share * 1024 / 1000);
+  }
+  if (!r.mounts.empty()) {
+    // The kubelet prepared every source on the host (an emptyDir of medium Memory is a tmpfs
+    // there), so each is a bind: the pod's containers share it, as with kubelet and CRI.
+    json mounts = json::array();
+    for (const auto& m : r.mounts) {
+      mounts.push_back({{"Type", "bind"},
+                        {"Source", m.source},
+                        {"Target", m.target},
+                        {"ReadOnly", m.read_only},
+                        {"BindOptions", {{"Propagation", "rprivate"}}}});
+    }
+    body["HostConfig"]["Mounts"] = std::move(mounts);
+  }
   return body.dump();
 }
 
@@ -247,6 +273,14 @@ Result<ContainerInfo> parse_container_inspect(std::string_view body) {
   c.oom_killed = state->value("OOMKilled", false);
   c.started_at = whole_seconds(str(*state, "StartedAt"));
   c.finished_at = whole_seconds(str(*state, "FinishedAt"));
+  auto health = state->find("Health");
+  if (health != state->end() && health->is_object()) {
+    c.health = str(*health, "Status");
+    auto log = health->find("Log");
+    if (log != health->end() && log->is_array() && !log->empty() && log->back().is_object()) {
+      c.health_output = str(log->back(), "Output");
+    }
+  }
   auto config = j->find("Config");
   if (config != j->end() && config->is_object()) {
     c.labels = str_map(*config, "Labels");
@@ -270,6 +304,11 @@ Result<std::vector<ContainerInfo>> parse_container_list(std::string_view body) {
     c.image = str(item, "Image");
     c.state = str(item, "State");
     c.running = c.state == "running";
+    const std::string status = str(item, "Status");
+    c.health = status.find("(unhealthy)") != std::string::npos          ? "unhealthy"
+               : status.find("(healthy)") != std::string::npos          ? "healthy"
+               : status.find("(health: starting)") != std::string::npos ? "starting"
+                                                                        : "";
     c.labels = str_map(item, "Labels");
     c.ip = network_ip(item);
     auto created = item.find("Created");
@@ -323,6 +362,16 @@ Result<Event> parse_event(std::string_view line) {
   auto nano = j->find("timeNano");
   if (nano != j->end() && nano->is_number_integer()) e.time_nano = nano->get<int64_t>();
   return e;
+}
+
+std::optional<bool> health_verdict(std::string_view action) {
+  constexpr std::string_view kPrefix = "health_status:";
+  if (action.rfind(kPrefix, 0) != 0) return std::nullopt;
+  action.remove_prefix(kPrefix.size());
+  while (!action.empty() && action.front() == ' ') action.remove_prefix(1);
+  if (action == "healthy") return true;
+  if (action == "unhealthy") return false;
+  return std::nullopt;
 }
 
 Result<BuildMessage> parse_build_line(std::string_view line) {

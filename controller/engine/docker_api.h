@@ -85,6 +85,10 @@ struct ContainerInfo {
   std::string ip;           // on the container's first network, "" if none
   int64_t created = 0;      // list only: creation time, seconds since the epoch
   std::map<std::string, std::string> labels;
+  // The image HEALTHCHECK's verdict: "" (none), "starting", "healthy" or "unhealthy"; the
+  // list has it from its Status text ("Up 3 minutes (unhealthy)").
+  std::string health;
+  std::string health_output;  // inspect only: the output of the latest check
 };
 
 // GET /containers/{id}/json.
@@ -107,6 +111,9 @@ struct Event {
 
 // One line of GET /events.
 config::Result<Event> parse_event(std::string_view line);
+// The verdict of a "health_status: healthy|unhealthy" action: true, false, or nullopt for
+// any other action (including "health_status: starting").
+std::optional<bool> health_verdict(std::string_view action);
 
 // One line of POST /build's progress stream.
 struct BuildMessage {

@@ -20,6 +20,8 @@ namespace {
 
 constexpr size_t kExecOutputMax = 10 * 1024;
 constexpr size_t kLogsMax = 16u << 20;
+// Of a failing HEALTHCHECK's output, what an Event carries.
+constexpr size_t kHealthOutputMax = 1024;
 // Blocking calls (logs, on the controller loop) are kept short; removal at exit may take
 // longer (dockerd deletes each container's filesystem copy on the vfs driver).
 constexpr std::chrono::milliseconds kSyncTimeout{10000};
@@ -213,7 +215,9 @@ void DockerEngine::remove_container(const std::string& id) {
 
 void DockerEngine::create_sandbox(const SandboxRequest& request, Done<Sandbox> done) {
   for (const auto& [id, s] : sandboxes_) {
-    if (s.pod_uid == request.pod_uid) return post_done<Sandbox>(std::move(done), Sandbox{id, s.ip});
+    if (s.pod_uid == request.pod_uid && !s.dead) {
+      return post_done<Sandbox>(std::move(done), Sandbox{id, s.ip});
+    }
   }
   docker::SandboxSpec spec;
   spec.daemon_id = options_.daemon_id;
@@ -279,15 +283,21 @@ void DockerEngine::forget_pod(const std::string& pod_uid) {
 void DockerEngine::remove_sandbox(const std::string& sandbox_id) {
   auto it = sandboxes_.find(sandbox_id);
   if (it == sandboxes_.end()) return;
-  forget_pod(it->second.pod_uid);
+  const std::string uid = it->second.pod_uid;
   sandboxes_.erase(it);
   remove_container(sandbox_id);
+  // A dead sandbox replaced by a new one: the pod lives on, and so does its containers'
+  // history (`logs -p` shows the run the sandbox's death ended).
+  for (const auto& [id, s] : sandboxes_) {
+    if (s.pod_uid == uid) return;
+  }
+  forget_pod(uid);
 }
 
 // ---- containers -----------------------------------------------------------------------
 
 void DockerEngine::start_container(const ContainerRequest& request, Done<std::string> done) {
-  if (!sandboxes_.contains(request.sandbox_id)) {
+  if (auto s = sandboxes_.find(request.sandbox_id); s == sandboxes_.end() || s->second.dead) {
     return post_done<std::string>(
         std::move(done),
         ApiError{409, "Conflict", "the pod's sandbox container is gone; it must be recreated", {}});
@@ -321,11 +331,13 @@ void DockerEngine::start_container(const ContainerRequest& request, Done<std::st
           }
           it->second.starting = false;
           const bool died = it->second.died_while_starting;
+          const bool health = it->second.health_while_starting;
           done(id);
           emit(ContainerEvent{ContainerEvent::Type::kStarted, id, uid, name, 0, 0, false,
                               rfc3339_now()});
           prune_history(uid, name);
-          if (died) on_died(id, std::nullopt);
+          if (died) return on_died(id, std::nullopt);
+          if (health) on_health(id, std::nullopt);
         });
       });
 }
@@ -343,15 +355,7 @@ void DockerEngine::prune_history(const std::string& pod_uid, const std::string& 
 
 void DockerEngine::on_died(const std::string& id, std::optional<int> exit_code) {
   auto it = containers_.find(id);
-  if (it == containers_.end()) {
-    if (auto s = sandboxes_.find(id); s != sandboxes_.end()) {
-      spdlog::error(
-          "docker engine: the sandbox container {} of pod uid {} died: its containers lost "
-          "their network",
-          id.substr(0, 12), s->second.pod_uid);
-    }
-    return;
-  }
+  if (it == containers_.end()) return on_sandbox_died(id);
   Container& c = it->second;
   if (c.exited || c.reporting) return;
   if (c.starting) {
@@ -383,6 +387,71 @@ void DockerEngine::on_died(const std::string& id, std::optional<int> exit_code) 
          c.exited = true;
          emit(std::move(ev));
        });
+}
+
+void DockerEngine::on_sandbox_died(const std::string& id) {
+  auto s = sandboxes_.find(id);
+  if (s == sandboxes_.end() || s->second.dead) return;
+  s->second.dead = true;
+  spdlog::warn(
+      "docker engine: the sandbox container {} of pod uid {} died: its containers lost their "
+      "network",
+      id.substr(0, 12), s->second.pod_uid);
+  ContainerEvent ev;
+  ev.type = ContainerEvent::Type::kSandboxExited;
+  ev.container_id = id;
+  ev.pod_uid = s->second.pod_uid;
+  ev.time = rfc3339_now();
+  emit(std::move(ev));
+}
+
+void DockerEngine::on_health(const std::string& id, std::optional<bool> said) {
+  auto it = containers_.find(id);
+  if (it == containers_.end() || it->second.exited) return;
+  if (it->second.starting) {
+    // The kubelet does not know this id yet; asked again once the start is confirmed.
+    it->second.health_while_starting = true;
+    return;
+  }
+  call(verb::get, "/containers/" + id + "/json", "", [this, id, said](Result<docker::Reply> r) {
+    std::optional<docker::ContainerInfo> info;
+    if (r && r->status == 200) {
+      auto parsed = docker::parse_container_inspect(r->body);
+      if (parsed) {
+        info = std::move(*parsed);
+      } else {
+        spdlog::warn("docker engine: {}", parsed.error().message);
+      }
+    }
+    if (info && !info->running) return;  // its death is reported on its own
+    std::string status = info ? info->health : std::string();
+    if (status != "healthy" && status != "unhealthy") {
+      if (!said) return;  // no verdict yet ("starting") or no HEALTHCHECK
+      status = *said ? "healthy" : "unhealthy";
+    }
+    report_health(id, status, info ? info->health_output : std::string());
+  });
+}
+
+void DockerEngine::report_health(const std::string& id, const std::string& status,
+                                 const std::string& output) {
+  auto it = containers_.find(id);
+  if (it == containers_.end() || it->second.exited || it->second.starting) return;
+  Container& c = it->second;
+  if (c.health == status) return;
+  c.health = status;
+  ContainerEvent ev;
+  ev.type = ContainerEvent::Type::kHealth;
+  ev.container_id = id;
+  ev.pod_uid = c.pod_uid;
+  ev.container_name = c.name;
+  ev.healthy = status == "healthy";
+  ev.message = output.substr(0, kHealthOutputMax);
+  while (!ev.message.empty() && (ev.message.back() == '\n' || ev.message.back() == '\r')) {
+    ev.message.pop_back();
+  }
+  ev.time = rfc3339_now();
+  emit(std::move(ev));
 }
 
 void DockerEngine::stop_container(const std::string& container_id, std::chrono::seconds grace) {
@@ -556,6 +625,7 @@ void DockerEngine::recover(Done<std::vector<RecoveredContainer>> done) {
            Container record{c.id, uid, name, restarts(c)};
            record.starting = false;
            record.exited = !c.running;  // an exited one is kept only for `logs -p`
+           if (c.health == "healthy" || c.health == "unhealthy") record.health = c.health;
            containers_[c.id] = record;
            history_[{uid, name}].push_back(c.id);
            if (!c.running) continue;
@@ -568,6 +638,7 @@ void DockerEngine::recover(Done<std::vector<RecoveredContainer>> done) {
            rc.pod_namespace = get(c, docker::kLabelPodNamespace);
            rc.container_name = name;
            rc.restart_count = restarts(c);
+           rc.unhealthy = c.health == "unhealthy";
            rc.started_at =
                to_rfc3339(std::chrono::system_clock::time_point(std::chrono::seconds(c.created)));
            out.push_back(std::move(rc));

@@ -7,7 +7,10 @@
 // container name and restart count, and the daemon's id.
 //
 // Lifecycle comes from dockerd's /events stream (filtered to this daemon's label): `die`
-// (exit code, with `oom` and State.OOMKilled) becomes a kExited event. When the stream drops
+// (exit code, with `oom` and State.OOMKilled) becomes a kExited event, `health_status` a
+// kHealth event (the verdict of the image's HEALTHCHECK, with the failing check's output), and
+// the death of a sandbox a kSandboxExited event (its containers lost their network; the
+// kubelet stops them and starts the pod in a new sandbox). When the stream drops
 // it is reconnected with back-off, and every reconnect relists this daemon's containers, so
 // a death while the stream was down is still reported. A stop also confirms the exit by
 // inspecting, so no exit depends on the stream alone.
@@ -89,10 +92,15 @@ class DockerEngine : public Engine {
     bool exited = false;     // kExited emitted
     bool died_while_starting = false;
     bool oom = false;
+    // The HEALTHCHECK verdict last reported to the kubelet: "" (none yet), "healthy" or
+    // "unhealthy". Only changes are reported.
+    std::string health = {};
+    bool health_while_starting = false;
   };
   struct SandboxRecord {
     std::string ip;
     std::string pod_uid;
+    bool dead = false;  // died; kSandboxExited emitted; kept until remove_sandbox
   };
   using ReplyDone = std::function<void(Result<docker::Reply>)>;
 
@@ -105,6 +113,11 @@ class DockerEngine : public Engine {
   void forget_pod(const std::string& pod_uid);
   void prune_history(const std::string& pod_uid, const std::string& name);
   void on_died(const std::string& id, std::optional<int> exit_code);
+  void on_sandbox_died(const std::string& id);
+  // A health_status event (or a relist) says the verdict may have changed: the container's
+  // inspect has the current verdict and the check's output, which is what gets reported.
+  void on_health(const std::string& id, std::optional<bool> said);
+  void report_health(const std::string& id, const std::string& status, const std::string& output);
   void emit(ContainerEvent event);
   template <class T>
   void post_done(Done<T> done, Result<T> result);

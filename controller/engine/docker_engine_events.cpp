@@ -77,7 +77,8 @@ void DockerEngine::on_event_line(std::string_view line) {
   }
   if (ev->action == "destroy") return on_died(ev->id, std::nullopt);
   if (ev->action.rfind("health_status", 0) == 0) {
-    spdlog::info("docker engine: container {} {}", ev->id.substr(0, 12), ev->action);
+    spdlog::debug("docker engine: container {} {}", ev->id.substr(0, 12), ev->action);
+    on_health(ev->id, docker::health_verdict(ev->action));
   }
 }
 
@@ -97,22 +98,31 @@ void DockerEngine::relist() {
            spdlog::warn("docker engine: relist: {}", list.error().message);
            return;
          }
-         std::map<std::string, bool> running;
-         for (const auto& c : *list) running[c.id] = c.running;
-         std::vector<std::string> dead;
+         std::map<std::string, const docker::ContainerInfo*> listed;
+         for (const auto& c : *list) listed[c.id] = &c;
+         // Deaths and HEALTHCHECK verdicts while the stream was down: dockerd announces
+         // each only once.
+         std::vector<std::string> dead, health;
          for (const auto& [id, c] : containers_) {
            if (c.exited || c.starting) continue;
-           auto it = running.find(id);
-           if (it == running.end() || !it->second) dead.push_back(id);
-         }
-         for (const auto& id : dead) on_died(id, std::nullopt);
-         for (const auto& [id, s] : sandboxes_) {
-           auto it = running.find(id);
-           if (it == running.end() || !it->second) {
-             spdlog::error("docker engine: the sandbox container {} of pod uid {} is not running",
-                           id.substr(0, 12), s.pod_uid);
+           auto it = listed.find(id);
+           if (it == listed.end() || !it->second->running) {
+             dead.push_back(id);
+           } else if ((it->second->health == "healthy" || it->second->health == "unhealthy") &&
+                      it->second->health != c.health) {
+             health.push_back(id);
            }
          }
+         for (const auto& id : dead) on_died(id, std::nullopt);
+         for (const auto& id : health) on_health(id, std::nullopt);
+         std::vector<std::string> dead_sandboxes;
+         for (const auto& [id, s] : sandboxes_) {
+           auto it = listed.find(id);
+           if (!s.dead && (it == listed.end() || !it->second->running)) {
+             dead_sandboxes.push_back(id);
+           }
+         }
+         for (const auto& id : dead_sandboxes) on_sandbox_died(id);
        });
 }
 
