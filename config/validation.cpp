@@ -10,6 +10,7 @@
 
 #include "config/kinds.h"
 #include "config/labels.h"
+#include "config/quantity.h"
 
 namespace skiff::config {
 namespace {
@@ -239,7 +240,282 @@ void check_probe(Errors& e, const std::string& field, const Probe& probe) {
   }
 }
 
+// A file mode of a configMap / secret volume: 0 to 0777, as Kubernetes checks it.
+void check_file_mode(Errors& e, const std::string& field, int mode) {
+  if (mode < 0 || mode > 0777) {
+    e.invalid(field, int64_t{mode}, "must be a number between 0 and 0777 (octal), both inclusive");
+  }
+}
+
+void check_local_path(Errors& e, const std::string& field, const std::string& value) {
+  for (const auto& m : local_descending_path_errors(value))
+    e.invalid(field, std::string_view(value), m);
+}
+
+void check_key_to_paths(Errors& e, const std::string& field, const std::vector<KeyToPath>& items) {
+  for (size_t k = 0; k < items.size(); ++k) {
+    const std::string p = item(field, k);
+    if (items[k].key.empty()) e.required(at(p, "key"));
+    if (items[k].path.empty()) {
+      e.required(at(p, "path"));
+    } else {
+      check_local_path(e, at(p, "path"), items[k].path);
+      if (items[k].path.starts_with("..")) {
+        e.invalid(at(p, "path"), std::string_view(items[k].path), "must not start with '..'");
+      }
+    }
+    if (items[k].mode) check_file_mode(e, at(p, "mode"), *items[k].mode);
+  }
+}
+
+// spec.volumes: unique names, exactly one source, each source's own rules.
+std::set<std::string> check_volumes(Errors& e, const std::string& path, const PodSpec& spec) {
+  std::set<std::string> names;
+  const std::string vpath = at(path, "volumes");
+  for (size_t i = 0; i < spec.volumes.size(); ++i) {
+    const Volume& v = spec.volumes[i];
+    const std::string p = item(vpath, i);
+    if (v.name.empty()) {
+      e.required(at(p, "name"));
+    } else {
+      e.name_rule(at(p, "name"), v.name, dns1123_label_errors(v.name));
+      if (!names.insert(v.name).second) e.duplicate(at(p, "name"), v.name);
+    }
+    int sources = 0;
+    auto source = [&](bool set, const char* name) {
+      if (set && ++sources > 1) {
+        e.forbidden(at(p, name), "may not specify more than 1 volume type");
+      }
+      return set && sources == 1;
+    };
+    if (source(v.empty_dir.has_value(), "emptyDir")) {
+      if (!one_of(v.empty_dir->medium, {"", "Memory"})) {
+        e.unsupported(at(p, "emptyDir.medium"), v.empty_dir->medium, {"", "Memory"});
+      }
+      if (!v.empty_dir->size_limit.empty()) {
+        auto bytes = parse_quantity_value(v.empty_dir->size_limit);
+        if (!bytes) {
+          e.invalid(at(p, "emptyDir.sizeLimit"), std::string_view(v.empty_dir->size_limit),
+                    bytes.error().message);
+        } else if (*bytes < 0) {
+          e.invalid(at(p, "emptyDir.sizeLimit"), std::string_view(v.empty_dir->size_limit),
+                    "must be greater than or equal to 0");
+        }
+      }
+    }
+    if (source(v.host_path.has_value(), "hostPath")) {
+      const std::string hp = at(p, "hostPath");
+      if (v.host_path->path.empty()) {
+        e.required(at(hp, "path"));
+      } else if (v.host_path->path.front() != '/') {
+        e.invalid(at(hp, "path"), std::string_view(v.host_path->path), "must be an absolute path");
+      }
+      if (!one_of(v.host_path->type, {"", "DirectoryOrCreate", "Directory", "FileOrCreate", "File",
+                                      "Socket", "CharDevice", "BlockDevice"})) {
+        e.unsupported(at(hp, "type"), v.host_path->type,
+                      {"", "BlockDevice", "CharDevice", "Directory", "DirectoryOrCreate", "File",
+                       "FileOrCreate", "Socket"});
+      }
+    }
+    if (source(v.config_map.has_value(), "configMap")) {
+      const std::string cp = at(p, "configMap");
+      if (v.config_map->name.empty()) e.required(at(cp, "name"));
+      check_file_mode(e, at(cp, "defaultMode"), v.config_map->default_mode);
+      check_key_to_paths(e, at(cp, "items"), v.config_map->items);
+    }
+    if (source(v.secret.has_value(), "secret")) {
+      const std::string sp = at(p, "secret");
+      if (v.secret->secret_name.empty()) e.required(at(sp, "secretName"));
+      check_file_mode(e, at(sp, "defaultMode"), v.secret->default_mode);
+      check_key_to_paths(e, at(sp, "items"), v.secret->items);
+    }
+    if (sources == 0) e.required(p, "must specify a volume type");
+  }
+  return names;
+}
+
+void check_volume_mounts(Errors& e, const std::string& path, const Container& c,
+                         const std::set<std::string>& volumes) {
+  std::set<std::string> paths;
+  for (size_t k = 0; k < c.volume_mounts.size(); ++k) {
+    const VolumeMount& m = c.volume_mounts[k];
+    const std::string p = item(at(path, "volumeMounts"), k);
+    if (m.name.empty()) {
+      e.required(at(p, "name"));
+    } else if (!volumes.contains(m.name)) {
+      e.add(at(p, "name"), "Not found: " + quote(m.name));
+    }
+    if (m.mount_path.empty()) {
+      e.required(at(p, "mountPath"));
+    } else {
+      if (m.mount_path.front() != '/') {
+        e.invalid(at(p, "mountPath"), std::string_view(m.mount_path), "must be an absolute path");
+      }
+      if (!paths.insert(m.mount_path).second) {
+        e.invalid(at(p, "mountPath"), std::string_view(m.mount_path), "must be unique");
+      }
+    }
+    if (!m.sub_path.empty()) check_local_path(e, at(p, "subPath"), m.sub_path);
+  }
+}
+
+// ---- Resources ------------------------------------------------------------------------------
+
+// A container's resources (ValidateResourceRequirements): known names, quantities that parse
+// and are not negative, and no request above its limit.
+void check_resources(Errors& e, const std::string& path, const ResourceRequirements& r) {
+  auto amounts = [&](const StringMap& m, const std::string& field) {
+    std::map<std::string, int64_t> out;
+    for (const auto& [name, text] : m) {
+      const std::string f = field + "[" + name + "]";
+      if (!is_known_container_resource(name)) {
+        e.invalid(f, std::string_view(name), "must be a standard resource type or fully qualified");
+        continue;
+      }
+      auto v = name == "cpu" ? parse_quantity_milli(text) : parse_quantity_value(text);
+      if (!v) {
+        const std::string& why = v.error().message;
+        const auto colon = why.find("\": ");
+        e.invalid(f, std::string_view(text),
+                  colon == std::string::npos ? why : why.substr(colon + 3));
+        continue;
+      }
+      if (*v < 0) {
+        e.invalid(f, std::string_view(text), "must be greater than or equal to 0");
+        continue;
+      }
+      out[name] = *v;
+    }
+    return out;
+  };
+  const std::string requests_path = at(at(path, "resources"), "requests");
+  const auto requests = amounts(r.requests, requests_path);
+  const auto limits = amounts(r.limits, at(at(path, "resources"), "limits"));
+  for (const auto& [name, request] : requests) {
+    auto limit = limits.find(name);
+    if (limit == limits.end() || request <= limit->second) continue;
+    e.invalid(requests_path + "[" + name + "]", std::string_view(r.requests.at(name)),
+              "must be less than or equal to " + name + " limit of " + r.limits.at(name));
+  }
+}
+
+// ---- ConfigMaps, Secrets and the env that reads them ---------------------------------------
+
+// core.MaxSecretSize: the most a Secret's data, or a ConfigMap's data and binaryData, may hold.
+constexpr size_t kMaxConfigBytes = 1024 * 1024;
+
+// The downward-API fields an env var reads (besides metadata.labels['k'] and
+// metadata.annotations['k']).
+bool env_field_path(std::string_view path) {
+  return one_of(path, {"metadata.name", "metadata.namespace", "metadata.uid", "spec.nodeName",
+                       "status.hostIP", "status.hostIPs", "status.podIP", "status.podIPs"});
+}
+
+void check_field_ref(Errors& e, const std::string& field, const ObjectFieldSelector& ref) {
+  const std::string fp = at(field, "fieldPath");
+  if (ref.field_path.empty()) return e.required(fp);
+  if (env_field_path(ref.field_path)) return;
+  for (std::string_view base : {"metadata.labels['", "metadata.annotations['"}) {
+    const std::string& path = ref.field_path;
+    if (path.starts_with(base) && path.ends_with("']") && path.size() >= base.size() + 2) {
+      const std::string key = path.substr(base.size(), path.size() - base.size() - 2);
+      e.name_rule(fp, key, qualified_name_errors(key));
+      return;
+    }
+  }
+  e.unsupported(fp, ref.field_path,
+                {"metadata.annotations", "metadata.labels", "metadata.name", "metadata.namespace",
+                 "metadata.uid", "spec.nodeName", "status.hostIP", "status.hostIPs", "status.podIP",
+                 "status.podIPs"});
+}
+
+// configMapKeyRef / secretKeyRef: an object name and one of its keys.
+void check_key_ref(Errors& e, const std::string& field, const KeySelector& ref) {
+  if (ref.name.empty()) {
+    e.required(at(field, "name"));
+  } else {
+    e.name_rule(at(field, "name"), ref.name, dns1123_subdomain_errors(ref.name));
+  }
+  if (ref.key.empty()) {
+    e.required(at(field, "key"));
+  } else {
+    e.name_rule(at(field, "key"), ref.key, config_key_errors(ref.key));
+  }
+}
+
+// A container's env: names, and valueFrom with exactly one source (ValidateEnv).
+void check_env(Errors& e, const std::string& path, const std::vector<EnvVar>& env) {
+  for (size_t k = 0; k < env.size(); ++k) {
+    const EnvVar& var = env[k];
+    const std::string p = item(path, k);
+    if (var.name.empty()) {
+      e.required(at(p, "name"));
+    } else {
+      e.name_rule(at(p, "name"), var.name, env_var_name_errors(var.name));
+    }
+    if (!var.value_from) continue;
+    const EnvVarSource& src = *var.value_from;
+    const std::string vf = at(p, "valueFrom");
+    const int sources = int(src.field_ref.has_value()) + int(src.config_map_key_ref.has_value()) +
+                        int(src.secret_key_ref.has_value());
+    if (sources == 0) {
+      e.invalid(vf, std::string_view(),
+                "must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or "
+                "`secretKeyRef`");
+    } else if (!var.value.empty()) {
+      e.invalid(vf, std::string_view(), "may not be specified when `value` is not empty");
+    } else if (sources > 1) {
+      e.invalid(vf, std::string_view(), "may not have more than one field specified at a time");
+    }
+    if (src.field_ref) check_field_ref(e, at(vf, "fieldRef"), *src.field_ref);
+    if (src.config_map_key_ref)
+      check_key_ref(e, at(vf, "configMapKeyRef"), *src.config_map_key_ref);
+    if (src.secret_key_ref) check_key_ref(e, at(vf, "secretKeyRef"), *src.secret_key_ref);
+  }
+}
+
+// envFrom: a valid prefix and exactly one source with a name (ValidateEnvFrom).
+void check_env_from(Errors& e, const std::string& path, const std::vector<EnvFromSource>& from) {
+  for (size_t k = 0; k < from.size(); ++k) {
+    const EnvFromSource& src = from[k];
+    const std::string p = item(path, k);
+    if (!src.prefix.empty()) {
+      e.name_rule(at(p, "prefix"), src.prefix, env_var_name_errors(src.prefix));
+    }
+    auto check_ref = [&](const std::string& field, const EnvFromRef& ref) {
+      if (ref.name.empty()) {
+        e.required(at(field, "name"));
+      } else {
+        e.name_rule(at(field, "name"), ref.name, dns1123_subdomain_errors(ref.name));
+      }
+    };
+    if (src.config_map_ref) check_ref(at(p, "configMapRef"), *src.config_map_ref);
+    if (src.secret_ref) check_ref(at(p, "secretRef"), *src.secret_ref);
+    const int sources = int(src.config_map_ref.has_value()) + int(src.secret_ref.has_value());
+    if (sources == 0) {
+      e.invalid(p, std::string_view(), "must specify one of: `configMapRef` or `secretRef`");
+    } else if (sources > 1) {
+      e.invalid(p, std::string_view(), "may not have more than one field specified at a time");
+    }
+  }
+}
+
+// Keys of `bag` ("data", "binaryData", "stringData") as config keys; adds their bytes to total.
+void check_config_keys(Errors& e, const std::string& bag, const StringMap& data, size_t& total) {
+  for (const auto& [key, value] : data) {
+    e.name_rule(bag + "[" + key + "]", key, config_key_errors(key));
+    total += value.size();
+  }
+}
+
+void check_config_size(Errors& e, size_t total) {
+  if (total > kMaxConfigBytes) {
+    e.add("data", "Too long: must have at most " + std::to_string(kMaxConfigBytes) + " bytes");
+  }
+}
+
 void check_pod_spec(Errors& e, const std::string& path, const PodSpec& spec) {
+  const std::set<std::string> volume_names = check_volumes(e, path, spec);
   const std::string cpath = at(path, "containers");
   if (spec.containers.empty()) e.required(cpath);
   std::set<std::string> names;
@@ -274,14 +550,10 @@ void check_pod_spec(Errors& e, const std::string& path, const PodSpec& spec) {
       if (port.host_port != 0) check_port_number(e, at(pp, "hostPort"), port.host_port);
       check_protocol(e, at(pp, "protocol"), port.protocol);
     }
-    for (size_t k = 0; k < c.env.size(); ++k) {
-      const std::string ep = at(item(at(p, "env"), k), "name");
-      if (c.env[k].name.empty()) {
-        e.required(ep);
-      } else {
-        e.name_rule(ep, c.env[k].name, env_var_name_errors(c.env[k].name));
-      }
-    }
+    check_env(e, at(p, "env"), c.env);
+    check_env_from(e, at(p, "envFrom"), c.env_from);
+    check_volume_mounts(e, p, c, volume_names);
+    check_resources(e, p, c.resources);
     if (c.readiness_probe) check_probe(e, at(p, "readinessProbe"), *c.readiness_probe);
     if (c.liveness_probe) check_probe(e, at(p, "livenessProbe"), *c.liveness_probe);
     if (c.startup_probe) check_probe(e, at(p, "startupProbe"), *c.startup_probe);
@@ -496,6 +768,58 @@ void validate(Errors& e, const Event& ev) {
   if (ev.count < 0) e.invalid("count", int64_t{ev.count}, "must be greater than or equal to 0");
 }
 
+void validate(Errors& e, const ConfigMap& cm) {
+  check_meta(e, cm.metadata, NameRule::kSubdomain);
+  size_t total = 0;
+  check_config_keys(e, "data", cm.data, total);
+  for (const auto& [key, value] : cm.data) {
+    if (cm.binary_data.contains(key)) {
+      e.invalid("data[" + key + "]", std::string_view(key),
+                "duplicate of key present in binaryData");
+    }
+  }
+  check_config_keys(e, "binaryData", cm.binary_data, total);
+  check_config_size(e, total);
+}
+
+// Keys, size and the keys a typed Secret needs (ValidateSecret). No message carries a value.
+void validate(Errors& e, const Secret& s) {
+  check_meta(e, s.metadata, NameRule::kSubdomain);
+  size_t total = 0;
+  check_config_keys(e, "data", s.data, total);
+  check_config_keys(e, "stringData", s.string_data, total);  // empty once defaulted
+  check_config_size(e, total);
+  auto need = [&](const std::string& key) {
+    if (!s.data.contains(key)) e.required("data[" + key + "]");
+  };
+  if (s.type == "kubernetes.io/tls") {
+    need("tls.crt");
+    need("tls.key");
+  } else if (s.type == "kubernetes.io/basic-auth") {
+    // Either may be empty, but one of them must be there.
+    if (!s.data.contains("username") && !s.data.contains("password")) {
+      need("username");
+      need("password");
+    }
+  } else if (s.type == "kubernetes.io/ssh-auth") {
+    auto it = s.data.find("ssh-privatekey");
+    if (it == s.data.end() || it->second.empty()) e.required("data[ssh-privatekey]");
+  } else if (s.type == "kubernetes.io/dockercfg") {
+    need(".dockercfg");
+  } else if (s.type == "kubernetes.io/dockerconfigjson") {
+    need(".dockerconfigjson");
+  }
+}
+
+// Cluster-scoped: the name only (the daemon writes its own Node).
+void validate(Errors& e, const Node& node) {
+  if (node.metadata.name.empty()) {
+    e.required("metadata.name", "name or generateName is required");
+  } else {
+    e.name_rule("metadata.name", node.metadata.name, dns1123_subdomain_errors(node.metadata.name));
+  }
+}
+
 void validate(Errors& e, const ReplicaSet& rs) {
   check_meta(e, rs.metadata, NameRule::kSubdomain);
   check_workload(e, rs.spec.replicas, rs.spec.selector, rs.spec.template_);
@@ -573,8 +897,17 @@ const Shape* shape_of(Kind kind) {
   static const Shape container_port =
       object({{"name", &any}, {"containerPort", &any}, {"protocol", &any}, {"hostPort", &any}});
   static const Shape container_ports = list_of(&container_port);
-  static const Shape env_var = object({{"name", &any}, {"value", &any}});
+  static const Shape key_ref = object({{"name", &any}, {"key", &any}, {"optional", &any}});
+  static const Shape field_ref = object({{"fieldPath", &any}, {"apiVersion", &any}});
+  static const Shape value_from =
+      object({{"configMapKeyRef", &key_ref}, {"secretKeyRef", &key_ref}, {"fieldRef", &field_ref}});
+  static const Shape env_var =
+      object({{"name", &any}, {"value", &any}, {"valueFrom", &value_from}});
   static const Shape env = list_of(&env_var);
+  static const Shape source_ref = object({{"name", &any}, {"optional", &any}});
+  static const Shape env_from_source =
+      object({{"prefix", &any}, {"configMapRef", &source_ref}, {"secretRef", &source_ref}});
+  static const Shape env_from = list_of(&env_from_source);
   static const Shape exec = object({{"command", &any}});
   static const Shape header = object({{"name", &any}, {"value", &any}});
   static const Shape headers = list_of(&header);
@@ -592,6 +925,24 @@ const Shape* shape_of(Kind kind) {
                                      {"periodSeconds", &any},
                                      {"successThreshold", &any},
                                      {"failureThreshold", &any}});
+  static const Shape volume_mount =
+      object({{"name", &any}, {"mountPath", &any}, {"readOnly", &any}, {"subPath", &any}});
+  static const Shape volume_mounts = list_of(&volume_mount);
+  static const Shape key_to_path = object({{"key", &any}, {"path", &any}, {"mode", &any}});
+  static const Shape key_to_paths = list_of(&key_to_path);
+  static const Shape empty_dir = object({{"medium", &any}, {"sizeLimit", &any}});
+  static const Shape host_path = object({{"path", &any}, {"type", &any}});
+  static const Shape config_map_volume =
+      object({{"name", &any}, {"items", &key_to_paths}, {"defaultMode", &any}, {"optional", &any}});
+  static const Shape secret_volume = object(
+      {{"secretName", &any}, {"items", &key_to_paths}, {"defaultMode", &any}, {"optional", &any}});
+  static const Shape volume = object({{"name", &any},
+                                      {"emptyDir", &empty_dir},
+                                      {"hostPath", &host_path},
+                                      {"configMap", &config_map_volume},
+                                      {"secret", &secret_volume}});
+  static const Shape volumes = list_of(&volume);
+  static const Shape resources = object({{"requests", &any}, {"limits", &any}});
   static const Shape container = object({{"name", &any},
                                          {"image", &any},
                                          {"imagePullPolicy", &any},
@@ -600,11 +951,15 @@ const Shape* shape_of(Kind kind) {
                                          {"workingDir", &any},
                                          {"ports", &container_ports},
                                          {"env", &env},
+                                         {"envFrom", &env_from},
+                                         {"volumeMounts", &volume_mounts},
+                                         {"resources", &resources},
                                          {"readinessProbe", &probe},
                                          {"livenessProbe", &probe},
                                          {"startupProbe", &probe}});
   static const Shape containers = list_of(&container);
   static const Shape pod_spec = object({{"containers", &containers},
+                                        {"volumes", &volumes},
                                         {"restartPolicy", &any},
                                         {"terminationGracePeriodSeconds", &any},
                                         {"nodeName", &any},
@@ -698,6 +1053,19 @@ const Shape* shape_of(Kind kind) {
                                      {"eventTime", &any},
                                      {"reportingComponent", &any},
                                      {"reportingInstance", &any}});
+  static const Shape config_map = object({{"apiVersion", &any},
+                                          {"kind", &any},
+                                          {"metadata", &meta},
+                                          {"data", &any},
+                                          {"binaryData", &any},
+                                          {"immutable", &any}});
+  static const Shape secret = object({{"apiVersion", &any},
+                                      {"kind", &any},
+                                      {"metadata", &meta},
+                                      {"type", &any},
+                                      {"data", &any},
+                                      {"stringData", &any},
+                                      {"immutable", &any}});
   switch (kind) {
     case Kind::kEvent:
       return &event;
@@ -711,6 +1079,12 @@ const Shape* shape_of(Kind kind) {
       return &deployment;
     case Kind::kReplicaSet:
       return &replica_set;
+    case Kind::kConfigMap:
+      return &config_map;
+    case Kind::kSecret:
+      return &secret;
+    case Kind::kNode:
+      break;  // written by the daemon; not checked
   }
   return &any;
 }
@@ -876,6 +1250,44 @@ std::vector<std::string> env_var_name_errors(std::string_view v) {
   return errs;
 }
 
+std::vector<std::string> local_descending_path_errors(std::string_view v) {
+  std::vector<std::string> errs;
+  if (!v.empty() && v.front() == '/') errs.push_back("must be a relative path");
+  size_t start = 0;
+  while (start <= v.size()) {
+    size_t end = v.find('/', start);
+    if (end == std::string_view::npos) end = v.size();
+    if (v.substr(start, end - start) == "..") {
+      errs.push_back("must not contain '..'");
+      break;  // one is enough, as Kubernetes says it once
+    }
+    start = end + 1;
+  }
+  return errs;
+}
+
+std::vector<std::string> config_key_errors(std::string_view v) {
+  std::vector<std::string> errs;
+  if (v.size() > 253) errs.push_back(max_len_error(253));
+  bool ok = !v.empty();
+  for (char c : v) {
+    if (!is_alnum(c) && c != '-' && c != '.' && c != '_') ok = false;
+  }
+  if (!ok) {
+    errs.push_back(
+        regex_error("a valid config key must consist of alphanumeric characters, '-', '_' or '.'",
+                    "[-._a-zA-Z0-9]+", {"key.name", "KEY_NAME", "key-name"}));
+  }
+  if (v == ".") {
+    errs.push_back("must not be '.'");
+  } else if (v == "..") {
+    errs.push_back("must not be '..'");
+  } else if (v.starts_with("..")) {
+    errs.push_back("must not start with '..'");
+  }
+  return errs;
+}
+
 bool is_valid_ip(std::string_view value) {
   if (value.empty() || value.size() > 45) return false;
   const std::string s(value);
@@ -948,8 +1360,39 @@ std::vector<Diagnostic> apply_defaults(Object& object) {
     if (d->spec.strategy.type.empty()) d->spec.strategy.type = "RollingUpdate";
   } else if (auto* rs = std::get_if<ReplicaSet>(&object)) {
     default_workload(warnings, rs->spec.selector, rs->spec.template_);
+  } else if (auto* secret = std::get_if<Secret>(&object)) {
+    // As the API server: stringData is merged into data (its values win), type Opaque.
+    if (secret->type.empty()) secret->type = "Opaque";
+    for (auto& [key, value] : secret->string_data) secret->data[key] = std::move(value);
+    secret->string_data.clear();
   }
   return warnings;
+}
+
+std::vector<Diagnostic> validate_update(const Object& previous, const Object& next) {
+  std::vector<Diagnostic> out;
+  Errors e(out);
+  constexpr const char* kImmutable = "field is immutable when `immutable` is set";
+  if (const auto* old_cm = std::get_if<ConfigMap>(&previous)) {
+    const auto* cm = std::get_if<ConfigMap>(&next);
+    if (cm && old_cm->immutable) {
+      if (!cm->immutable) e.forbidden("immutable", kImmutable);
+      if (cm->data != old_cm->data) e.forbidden("data", kImmutable);
+      if (cm->binary_data != old_cm->binary_data) e.forbidden("binaryData", kImmutable);
+    }
+  } else if (const auto* old_secret = std::get_if<Secret>(&previous)) {
+    const auto* secret = std::get_if<Secret>(&next);
+    if (secret) {
+      if (secret->type != old_secret->type) {
+        e.invalid("type", std::string_view(secret->type), "field is immutable");
+      }
+      if (old_secret->immutable) {
+        if (!secret->immutable) e.forbidden("immutable", kImmutable);
+        if (secret->data != old_secret->data) e.forbidden("data", kImmutable);
+      }
+    }
+  }
+  return out;
 }
 
 std::vector<Diagnostic> validate_object(const Object& object) {

@@ -28,6 +28,10 @@ std::vector<Diagnostic> apply_defaults(Object& object);
 
 // Every error of a defaulted object, at once.
 std::vector<Diagnostic> validate_object(const Object& object);
+// What an update may not change (ValidateConfigMapUpdate, ValidateSecretUpdate): the data of
+// a ConfigMap or Secret marked `immutable`, the flag itself once set, a Secret's type.
+// `previous` and `next` are of the same kind; other kinds have no such rule here.
+std::vector<Diagnostic> validate_update(const Object& previous, const Object& next);
 
 // Name rules, each returning Kubernetes' messages (empty: valid). Exposed for the API and CLI
 // (e.g. checking a name typed on the command line).
@@ -38,7 +42,12 @@ std::vector<std::string> qualified_name_errors(std::string_view value);
 std::vector<std::string> label_value_errors(std::string_view value);
 std::vector<std::string> port_name_errors(std::string_view value);  // IANA_SVC_NAME
 std::vector<std::string> env_var_name_errors(std::string_view value);
+// IsConfigMapKey: a key of a ConfigMap's or Secret's data (and so a file name in their volumes).
+std::vector<std::string> config_key_errors(std::string_view value);
 bool is_valid_ip(std::string_view value);
+// A path that must stay inside a volume (subPath, a projected item's path): relative and
+// without a ".." component.
+std::vector<std::string> local_descending_path_errors(std::string_view value);
 
 // The pull policy Kubernetes defaults to: Always for ":latest" or an untagged image, else
 // IfNotPresent.

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "config/kinds.h"
+#include "config/validation.h"
 #include "controller/rfc3339.h"
 #include "controller/safe_encode.h"
 #include "controller/service_allocation.h"
@@ -14,6 +15,13 @@ namespace skiff::controller {
 namespace {
 
 using config::ObjectMeta;
+
+// The namespace an object of `kind` is stored under: "" for a cluster-scoped kind (Node),
+// whatever the caller said; "default" for a namespaced kind when none is given.
+std::string scoped_ns(Kind kind, std::string_view ns) {
+  if (!config::kind_info(kind).namespaced) return {};
+  return ns.empty() ? "default" : std::string(ns);
+}
 
 constexpr int kGenerateNameAttempts = 8;  // collisions in 27^5 names are rare; bounded anyway
 
@@ -89,7 +97,7 @@ void Store::restore(std::vector<Object> objects, uint64_t resource_version) {
     const Kind kind = config::kind_of(object);
     const auto& m = config::meta(object);
     resource_version = std::max(resource_version, m.resource_version);
-    Key key{m.namespace_.empty() ? "default" : m.namespace_, m.name};
+    Key key{scoped_ns(kind, m.namespace_), m.name};
     objects_[static_cast<size_t>(kind)].emplace(std::move(key),
                                                 std::make_shared<const Object>(std::move(object)));
   }
@@ -113,7 +121,7 @@ Result<ObjectPtr> Store::apply(Object object) {
 Result<ObjectPtr> Store::create(Object object) {
   Kind kind = config::kind_of(object);
   auto& m = config::meta(object);
-  if (m.namespace_.empty()) m.namespace_ = "default";
+  m.namespace_ = scoped_ns(kind, m.namespace_);
   auto& objects = objects_[static_cast<size_t>(kind)];
   if (m.name.empty()) {
     if (m.generate_name.empty()) {
@@ -143,7 +151,7 @@ Result<ObjectPtr> Store::create(Object object) {
 Result<ObjectPtr> Store::stored_for(const Object& object) const {
   const Kind kind = config::kind_of(object);
   const auto& m = config::meta(object);
-  if (auto stored = get(kind, m.namespace_.empty() ? "default" : m.namespace_, m.name)) {
+  if (auto stored = get(kind, m.namespace_, m.name)) {
     return stored;
   }
   return ApiError::not_found(described(kind, m.name));
@@ -164,6 +172,18 @@ Result<ObjectPtr> Store::update(Object object) {
   }
   Object next = merge_update(*stored, object);
   if (next == *stored) return stored;
+  if (auto errors = config::validate_update(*stored, next); !errors.empty()) {
+    // As the API server: `ConfigMap "x" is invalid: data: Forbidden: ...`.
+    std::vector<config::StatusCause> causes;
+    std::string text;
+    for (const auto& d : errors) {
+      causes.push_back({d.field, "FieldValueInvalid", d.to_string()});
+      text += (text.empty() ? "" : ", ") + d.to_string();
+    }
+    return ApiError::invalid(
+        fmt::format("{} \"{}\" is invalid: {}", config::kind_info(kind).name, m.name, text),
+        std::move(causes));
+  }
   if (kind != Kind::kEndpoints && spec_differs(next, *stored)) config::meta(next).generation++;
   return commit(kind, std::move(key), std::move(next), stored);
 }
@@ -187,7 +207,7 @@ Result<ObjectPtr> Store::update_status(const Object& object) {
 
 Result<ObjectPtr> Store::remove(Kind kind, std::string_view ns_in, std::string_view name,
                                 std::optional<int64_t> grace_seconds) {
-  std::string ns = ns_in.empty() ? "default" : std::string(ns_in);
+  std::string ns = scoped_ns(kind, ns_in);
   Key key{ns, std::string(name)};
   auto& objects = objects_[static_cast<size_t>(kind)];
   auto it = objects.find(key);
@@ -231,14 +251,14 @@ Result<ObjectPtr> Store::remove(Kind kind, std::string_view ns_in, std::string_v
 
 ObjectPtr Store::get(Kind kind, std::string_view ns, std::string_view name) const {
   const auto& objects = objects_[static_cast<size_t>(kind)];
-  auto it = objects.find(Key{ns.empty() ? "default" : std::string(ns), std::string(name)});
+  auto it = objects.find(Key{scoped_ns(kind, ns), std::string(name)});
   return it == objects.end() ? nullptr : it->second;
 }
 
 std::vector<ObjectPtr> Store::list(Kind kind, std::string_view ns) const {
   const auto& objects = objects_[static_cast<size_t>(kind)];
   std::vector<ObjectPtr> out;
-  if (ns.empty()) {
+  if (ns.empty() || !config::kind_info(kind).namespaced) {
     out.reserve(objects.size());
     for (const auto& [key, obj] : objects) out.push_back(obj);
     return out;

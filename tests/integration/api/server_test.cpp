@@ -229,7 +229,7 @@ TEST_CASE("malformed JSON is a 400 Status with the parse position") {
 TEST_CASE("unknown paths are 404 and wrong methods 405, both as Status") {
   Daemon d;
   auto client = d.client();
-  auto missing = client.get("/api/v1/namespaces/default/configmaps");
+  auto missing = client.get("/api/v1/namespaces/default/persistentvolumeclaims");
   REQUIRE_FALSE(missing.ok());
   CHECK(missing.error().code == 404);
   CHECK(missing.error().message == "the server could not find the requested resource");

@@ -42,6 +42,26 @@ TEST_CASE("core and apps object paths route to their kind, namespace and name") 
   CHECK(eps->kind == Kind::kEndpoints);
 }
 
+TEST_CASE("a cluster-scoped kind has items without a namespace") {
+  auto nodes = parse_route("/api/v1/nodes");
+  REQUIRE(nodes);
+  CHECK(nodes->endpoint == Endpoint::kCollection);
+  CHECK(nodes->kind == Kind::kNode);
+  auto node = parse_route("/api/v1/nodes/skiff");
+  REQUIRE(node);
+  CHECK(node->endpoint == Endpoint::kItem);
+  CHECK(node->name == "skiff");
+  CHECK(node->ns.empty());
+  auto status = parse_route("/api/v1/nodes/skiff/status");
+  REQUIRE(status);
+  CHECK(status->endpoint == Endpoint::kStatus);
+  // A namespaced kind still needs its namespace for an item.
+  CHECK_FALSE(parse_route("/api/v1/configmaps/settings"));
+  auto cm = parse_route("/api/v1/namespaces/default/configmaps/settings");
+  REQUIRE(cm);
+  CHECK(cm->kind == Kind::kConfigMap);
+}
+
 TEST_CASE("all-namespace lists have an empty namespace") {
   auto pods = parse_route("/api/v1/pods");
   REQUIRE(pods);
@@ -79,7 +99,9 @@ TEST_CASE("paths that name nothing skiff serves are rejected") {
       "/api/v2/pods",                                       // unknown version
       "/apis/apps/v1/namespaces/default/pods",              // pods are core, not apps
       "/api/v1/namespaces/default/deployments",             // deployments are apps
-      "/api/v1/namespaces/default/configmaps",              // unknown resource
+      "/api/v1/namespaces/default/persistentvolumeclaims",  // unknown resource
+      "/api/v1/namespaces/default/nodes",                   // nodes are cluster-scoped
+      "/api/v1/namespaces/default/nodes/skiff",
       "/api/v1/namespaces/default/pods/web/scale",          // pods have no scale
       "/api/v1/namespaces/default/endpoints/front/status",  // endpoints have no status
       "/apis/apps/v1/namespaces/default/deployments/web/log",

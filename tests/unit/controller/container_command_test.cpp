@@ -76,10 +76,10 @@ TEST_CASE("$(VAR) in command and args expands from the container env, $$ escapes
 TEST_CASE("environment order: defaults, image ENV, pod identity, PORT, service links, spec") {
   Container c;
   c.ports = {{"http", 5000, "TCP", 0}, {"metrics", 9000, "TCP", 0}};
-  c.env = {{"GREETING", "hello from $(POD_NAME)"},
-           {"URL", "http://$(POD_IP):$(PORT)/$(GREETING)"},
-           {"FLASK_ENV", "development"},
-           {"LITERAL", "$$(POD_IP)"}};
+  c.env = {{"GREETING", "hello from $(POD_NAME)", {}},
+           {"URL", "http://$(POD_IP):$(PORT)/$(GREETING)", {}},
+           {"FLASK_ENV", "development", {}},
+           {"LITERAL", "$$(POD_IP)", {}}};
   PodEnvContext pod{"web-1", "default", "127.244.0.9", "", {}};
   skiff::config::Service svc;
   svc.metadata.name = "redis-master";
@@ -121,7 +121,7 @@ TEST_CASE("environment order: defaults, image ENV, pod identity, PORT, service l
 
 TEST_CASE("a spec env entry sees only the entries before it") {
   Container c;
-  c.env = {{"A", "$(B)-a"}, {"B", "b"}};
+  c.env = {{"A", "$(B)-a", {}}, {"B", "b", {}}};
   EnvList env = container_env(c, ImageConfig{}, PodEnvContext{"p", "ns", "127.244.0.2", "", {}});
   CHECK(value_of(env, "A") == "$(B)-a");
   CHECK(value_of(env, "B") == "b");

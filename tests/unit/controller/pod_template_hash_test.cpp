@@ -30,6 +30,6 @@ TEST_CASE("pod-template-hash is stable for equal templates and changes with the 
   auto changed = testing::make_deployment("web", 1, "hello:2");
   CHECK(pod_template_hash(changed.spec.template_) != h1);
   auto env = d;
-  env.spec.template_.spec.containers[0].env.push_back({"MODE", "fast"});
+  env.spec.template_.spec.containers[0].env.push_back({"MODE", "fast", {}});
   CHECK(pod_template_hash(env.spec.template_) != h1);
 }
