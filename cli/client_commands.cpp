@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "api/client.h"
+#include "cli/node_printer.h"
 #include "cli/printers.h"
 #include "config/kinds.h"
 #include "config/manifest.h"
@@ -281,10 +282,20 @@ int cmd_describe(const ClientOptions& c, const std::string& kind_text,
       }
     }
   }
+  // A node's pods (every namespace), for its requests, limits and allocation.
+  std::vector<config::Pod> pods;
+  if (*kind == Kind::kNode && !objects.empty()) {
+    auto list = client.get(config::collection_path(Kind::kPod, ""));
+    if (!list) return fail(list.error());
+    for (auto& o : decode_items(Kind::kPod, *list)) pods.push_back(std::get<config::Pod>(o));
+  }
   for (size_t i = 0; i < objects.size(); ++i) {
     if (i) std::cout << "\n\n";
     const auto now = std::time(nullptr);
     std::cout << describe(objects[i], now);
+    if (const auto* node = std::get_if<config::Node>(&objects[i])) {
+      std::cout << describe_node_pods(*node, pods, now);
+    }
     if (*kind == Kind::kEvent) continue;
     const auto& m = config::meta(objects[i]);
     const std::string kind_name(config::kind_info(*kind).name);

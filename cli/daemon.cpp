@@ -20,6 +20,7 @@
 #include "config/labels.h"
 #include "controller/control_plane.h"
 #include "controller/engine/process_engine.h"
+#include "controller/node_status.h"
 #include "controller/service_table.h"
 #include "controller/store.h"
 #include "controller/store_persistence.h"
@@ -210,7 +211,25 @@ int run_daemon(const DaemonOptions& options, std::vector<config::Object> apply) 
   cp_options.node_address = options.node_address;
   cp_options.kubelet.node_ip = options.node_address;
   cp_options.kubelet.backoff_base = options.restart_backoff_base;
+  cp_options.kubelet.state_dir = options.state_dir;  // pod volumes live there
   cp_options.metrics = &registry;
+  {
+    controller::NodeConfig node_config;
+    node_config.name = cp_options.kubelet.node_name;
+    node_config.address = options.node_address;
+    node_config.cpu = options.node_cpu;
+    node_config.memory = options.node_memory;
+    node_config.system_reserved = options.system_reserved;
+    node_config.max_pods = options.max_pods;
+    node_config.runtime_version = std::string(engine.name()) + "://" + kVersion;
+    node_config.kubelet_version = std::string("v") + kVersion + "-skiff";
+    auto node = controller::build_node(node_config, controller::machine_facts(options.state_dir));
+    if (!node) {
+      spdlog::error("{}", node.error().message);
+      return 1;
+    }
+    cp_options.node = std::move(*node);
+  }
   controller::ControlPlane control_plane(io, store, engine, table, cp_options);
 
   proxy::ProxyOptions proxy_options;

@@ -28,6 +28,11 @@ struct DaemonOptions {
   uint32_t dns_ttl = 5;         // seconds, answers and negative caching of the cluster zone
   bool dns_pod_records = true;  // <a-b-c-d>.<ns>.pod.<zone> (CoreDNS "pods insecure")
   int dns_workers = 1;          // DNS threads, each with its own SO_REUSEPORT sockets
+  // The Node's capacity overrides ("": the machine's), reserve and pod limit (node_status.h).
+  std::string node_cpu;
+  std::string node_memory;
+  std::string system_reserved = "cpu=100m,memory=256Mi";
+  int max_pods = 110;
 };
 
 // Runs until SIGINT/SIGTERM; `apply` objects are created once the daemon is up, and each

@@ -57,6 +57,14 @@ void add_daemon_flags(CLI::App* cmd, DaemonOptions& d, std::string& api, std::st
       ->capture_default_str();
   cmd->add_option("--dns-workers", d.dns_workers, "DNS threads (0: one per core)")
       ->capture_default_str();
+  cmd->add_option("--node-cpu", d.node_cpu,
+                  "the node's CPU capacity (default: the machine's CPUs)");
+  cmd->add_option("--node-memory", d.node_memory,
+                  "the node's memory capacity (default: the machine's memory)");
+  cmd->add_option("--system-reserved", d.system_reserved,
+                  "capacity kept from pods: allocatable = capacity - this")
+      ->capture_default_str();
+  cmd->add_option("--max-pods", d.max_pods, "pods the node takes")->capture_default_str();
   cmd->add_option("--restart-backoff", backoff,
                   "base of the container restart back-off (kubelet: 10s)")
       ->capture_default_str();

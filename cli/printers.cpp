@@ -7,6 +7,7 @@
 #include <iomanip>
 #include <sstream>
 
+#include "cli/node_printer.h"
 #include "config/labels.h"
 
 namespace skiff::cli {
@@ -148,6 +149,17 @@ Row replicaset_row(const config::ReplicaSet& rs, TableFormat format, std::time_t
   return row;
 }
 
+// DATA counts keys, as kubectl: a ConfigMap's data and binaryData, a Secret's data.
+Row config_map_row(const config::ConfigMap& cm, std::time_t now) {
+  return {cm.metadata.name, std::to_string(cm.data.size() + cm.binary_data.size()),
+          age(cm.metadata.creation_timestamp, now)};
+}
+
+Row secret_row(const config::Secret& s, std::time_t now) {
+  return {s.metadata.name, s.type, std::to_string(s.data.size()),
+          age(s.metadata.creation_timestamp, now)};
+}
+
 // "5m", or "5m (x3 over 12m)" for a repeated event, as kubectl's LAST SEEN and Age columns.
 std::string event_interval(const config::Event& e, std::time_t now, bool last) {
   const std::string& last_seen = e.last_timestamp.empty() ? e.first_timestamp : e.last_timestamp;
@@ -200,6 +212,12 @@ Row header(config::Kind kind, TableFormat format) {
       return wide ? Row{"NAME", "DESIRED",    "CURRENT", "READY",
                         "AGE",  "CONTAINERS", "IMAGES",  "SELECTOR"}
                   : Row{"NAME", "DESIRED", "CURRENT", "READY", "AGE"};
+    case config::Kind::kConfigMap:
+      return {"NAME", "DATA", "AGE"};
+    case config::Kind::kSecret:
+      return {"NAME", "TYPE", "DATA", "AGE"};
+    case config::Kind::kNode:
+      return node_header(wide);
     case config::Kind::kEvent:
       return wide ? Row{"LAST SEEN", "TYPE",    "REASON",     "OBJECT", "SUBOBJECT",
                         "SOURCE",    "MESSAGE", "FIRST SEEN", "COUNT",  "NAME"}
@@ -258,6 +276,47 @@ void describe_state(Text& t, const std::string& title, const config::ContainerSt
   }
 }
 
+// A container's env as kubectl describes it: literal values, and for values from a ConfigMap,
+// a Secret or a field only where they come from (a Secret's value is never printed).
+void describe_env(Text& t, const config::Container& c) {
+  auto optional = [](bool o) { return std::string(o ? "true" : "false"); };
+  if (!c.env_from.empty()) {
+    t.line("    Environment Variables from:");
+    for (const auto& from : c.env_from) {
+      const bool cm = from.config_map_ref.has_value();
+      const config::EnvFromRef* ref =
+          cm ? &*from.config_map_ref : (from.secret_ref ? &*from.secret_ref : nullptr);
+      if (!ref) continue;
+      std::string what = cm ? "ConfigMap" : "Secret";
+      if (!from.prefix.empty()) what += " with prefix '" + from.prefix + "'";
+      t.line("      " + ref->name + "  " + what + "  Optional: " + optional(ref->optional));
+    }
+  }
+  if (c.env.empty()) {
+    t.field("Environment", "<none>", 4);
+    return;
+  }
+  t.line("    Environment:");
+  for (const auto& e : c.env) {
+    std::string value = e.value;
+    if (e.value_from) {
+      const auto& src = *e.value_from;
+      if (src.config_map_key_ref) {
+        value = "<set to the key '" + src.config_map_key_ref->key + "' of config map '" +
+                src.config_map_key_ref->name +
+                "'>  Optional: " + optional(src.config_map_key_ref->optional);
+      } else if (src.secret_key_ref) {
+        value = "<set to the key '" + src.secret_key_ref->key + "' in secret '" +
+                src.secret_key_ref->name +
+                "'>  Optional: " + optional(src.secret_key_ref->optional);
+      } else if (src.field_ref) {
+        value = " (" + src.field_ref->api_version + ":" + src.field_ref->field_path + ")";
+      }
+    }
+    t.field(e.name, value, 6);
+  }
+}
+
 // What the spec says of a container: image, ports, command and args.
 void describe_container_spec(Text& t, const config::Container& c) {
   t.field("Image", c.image, 4);
@@ -266,6 +325,12 @@ void describe_container_spec(Text& t, const config::Container& c) {
   t.field("Port", ports.empty() ? "<none>" : join(ports, ", "), 4);
   if (!c.command.empty()) t.field("Command", join(c.command, " "), 4);
   if (!c.args.empty()) t.field("Args", join(c.args, " "), 4);
+  for (const auto& [title, amounts] :
+       {std::pair{"Limits", &c.resources.limits}, std::pair{"Requests", &c.resources.requests}}) {
+    if (amounts->empty()) continue;
+    t.line(std::string("    ") + title + ":");
+    for (const auto& [name, quantity] : *amounts) t.field(name, quantity, 6);
+  }
 }
 
 void describe_pod_template(Text& t, const config::PodTemplateSpec& tpl) {
@@ -278,6 +343,7 @@ void describe_pod_template(Text& t, const config::PodTemplateSpec& tpl) {
   for (const auto& c : tpl.spec.containers) {
     t.line("   " + c.name + ":");
     describe_container_spec(t, c);
+    describe_env(t, c);
   }
 }
 
@@ -315,10 +381,7 @@ std::string describe_pod(const config::Pod& pod, std::time_t) {
       t.field("Ready", st->ready ? "True" : "False", 4);
       t.field("Restart Count", std::to_string(st->restart_count), 4);
     }
-    if (!c.env.empty()) {
-      t.line("    Environment:");
-      for (const auto& e : c.env) t.line("      " + e.name + ":  " + e.value);
-    }
+    describe_env(t, c);
   }
   describe_conditions(t, pod.status.conditions);
   return t.str();
@@ -389,6 +452,50 @@ std::string describe_event(const config::Event& e, std::time_t now) {
   t.field("Count", std::to_string(e.count));
   t.field("First Seen", e.first_timestamp);
   t.field("Last Seen", e.last_timestamp + " (" + age(e.last_timestamp, now) + " ago)");
+  return t.str();
+}
+
+// Keys with their values, binaryData keys with their sizes, as kubectl describe configmap.
+std::string describe_config_map(const config::ConfigMap& cm) {
+  Text t;
+  describe_meta(t, cm.metadata);
+  t.line("");
+  t.line("Data");
+  t.line("====");
+  for (const auto& [key, value] : cm.data) {
+    t.line(key + ":");
+    t.line("----");
+    t.line(value);
+    t.line("");
+  }
+  t.line("BinaryData");
+  t.line("====");
+  for (const auto& [key, value] : cm.binary_data) {
+    t.line(fmt::format("{}: {} bytes", key, value.size()));
+  }
+  t.line("");
+  return t.str();
+}
+
+// Keys and sizes only, never values: kubectl describe secret.
+std::string describe_secret(const config::Secret& s) {
+  Text t;
+  describe_meta(t, s.metadata);
+  t.line("");
+  t.line("Type:  " + s.type);
+  t.line("");
+  t.line("Data");
+  t.line("====");
+  std::vector<Row> rows;
+  for (const auto& [key, value] : s.data) {
+    rows.push_back({key + ":", fmt::format("{} bytes", value.size())});
+  }
+  if (!rows.empty()) {
+    // kubectl's tab writer: the sizes aligned, two spaces after the longest key.
+    size_t width = 0;
+    for (const auto& r : rows) width = std::max(width, r[0].size());
+    for (const auto& r : rows) t.line(r[0] + std::string(width - r[0].size() + 2, ' ') + r[1]);
+  }
   return t.str();
 }
 
@@ -481,6 +588,10 @@ std::string print_table(config::Kind kind, const std::vector<config::Object>& ob
           if constexpr (std::is_same_v<T, config::ReplicaSet>)
             return replicaset_row(x, format, now);
           if constexpr (std::is_same_v<T, config::Event>) return event_row(x, format, now);
+          if constexpr (std::is_same_v<T, config::ConfigMap>) return config_map_row(x, now);
+          if constexpr (std::is_same_v<T, config::Secret>) return secret_row(x, now);
+          if constexpr (std::is_same_v<T, config::Node>)
+            return node_row(x, format == TableFormat::kWide, now);
         },
         o));
   }
@@ -497,9 +608,14 @@ std::string describe(const config::Object& object, std::time_t now) {
         if constexpr (std::is_same_v<T, config::Deployment>) return describe_deployment(x);
         if constexpr (std::is_same_v<T, config::ReplicaSet>) return describe_replicaset(x);
         if constexpr (std::is_same_v<T, config::Event>) return describe_event(x, now);
+        if constexpr (std::is_same_v<T, config::ConfigMap>) return describe_config_map(x);
+        if constexpr (std::is_same_v<T, config::Secret>) return describe_secret(x);
+        if constexpr (std::is_same_v<T, config::Node>) return describe_node(x);
       },
       object);
 }
+
+std::string render_rows(const std::vector<std::vector<std::string>>& rows) { return render(rows); }
 
 std::string describe_pod_template(const config::PodTemplateSpec& tpl) {
   Text t;

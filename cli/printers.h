@@ -27,6 +27,9 @@ std::string print_table(config::Kind kind, const std::vector<config::Object>& ob
 
 std::string describe(const config::Object& object, std::time_t now);
 
+// Rows padded into columns as the tables above (three spaces between columns).
+std::string render_rows(const std::vector<std::vector<std::string>>& rows);
+
 // "Pod Template:" with its labels and containers, as describe and `rollout history --revision`
 // print it.
 std::string describe_pod_template(const config::PodTemplateSpec& tpl);

@@ -1,11 +1,15 @@
 #include "controller/control_plane.h"
 
+#include <spdlog/spdlog.h>
+
 #include "controller/controller_metrics.h"
 #include "controller/deployment_controller.h"
 #include "controller/endpoints_controller.h"
 #include "controller/event_recorder.h"
 #include "controller/garbage_collector.h"
+#include "controller/node_status.h"
 #include "controller/replica_set_controller.h"
+#include "controller/scheduler.h"
 #include "controller/service_controller.h"
 #include "controller/service_table_sync.h"
 
@@ -24,6 +28,10 @@ class ControlPlane::Impl {
         deployments_(io, store, nullptr, &events_),
         gc_(io, store),
         sync_(io, store, table, options.min_sync_interval),
+        scheduler_(io, store,
+                   SchedulerOptions{options.kubelet.node_name, options.scheduler_retry, &events_}),
+        store_(store),
+        node_(options.node),
         kubelet_(io, store, engine, table, with_events(options.kubelet, &events_)) {
     if (options.metrics) {
       metrics_ = std::make_unique<ControllerMetrics>(io, store, table, *options.metrics);
@@ -45,6 +53,12 @@ class ControlPlane::Impl {
     gc_.start();
     deployments_.start();
     replica_sets_.start();
+    if (node_) {
+      if (auto r = publish_node(store_, *node_); !r) {
+        spdlog::error("node {}: {}", node_->metadata.name, r.error().message);
+      }
+    }
+    scheduler_.start();
     kubelet_.start();
   }
 
@@ -53,6 +67,7 @@ class ControlPlane::Impl {
  private:
   static KubeletOptions with_events(KubeletOptions o, EventRecorder* events) {
     o.events = events;
+    o.bind_unscheduled = false;  // the scheduler binds
     return o;
   }
 
@@ -63,6 +78,9 @@ class ControlPlane::Impl {
   DeploymentController deployments_;
   GarbageCollector gc_;
   ServiceTableSync sync_;
+  Scheduler scheduler_;
+  Store& store_;
+  std::optional<config::Node> node_;
   Kubelet kubelet_;
   std::unique_ptr<ControllerMetrics> metrics_;  // destroyed first: it watches the store
 };

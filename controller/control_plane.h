@@ -8,6 +8,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "controller/engine/engine.h"
@@ -26,6 +27,10 @@ struct ControlPlaneOptions {
   std::string node_address = "127.0.0.1";          // LoadBalancer ingress and NodePort address
   std::chrono::milliseconds min_sync_interval{0};  // rate limit of ServiceTable syncs
   metrics::Registry* metrics = nullptr;  // controller families (controller_metrics.h); null: none
+  // The Node published at start (node_status.h), which the scheduler places pods on; none:
+  // no node, and every unbound pod stays Pending.
+  std::optional<config::Node> node;
+  std::chrono::milliseconds scheduler_retry{60000};  // retry of unschedulable pods
 };
 
 class ControlPlane {

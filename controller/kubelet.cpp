@@ -8,13 +8,17 @@
 #include <boost/asio/steady_timer.hpp>
 #include <map>
 #include <optional>
+#include <set>
 #include <string_view>
 
 #include "controller/backoff.h"
 #include "controller/container_command.h"
+#include "controller/env_resolver.h"
 #include "controller/event_recorder.h"
 #include "controller/prober.h"
 #include "controller/rfc3339.h"
+#include "controller/scheduler_fit.h"
+#include "controller/volume_manager.h"
 
 namespace skiff::controller {
 namespace asio = boost::asio;
@@ -26,6 +30,12 @@ namespace {
 
 // How often an absent image is looked for again (so `skiff build` afterwards lets it start).
 constexpr std::chrono::seconds kImageRetry{2};
+// A volume that failed to set up is tried again at each container start retry (kImageRetry);
+// its FailedMount event is recorded again at most this often (the recorder counts repeats).
+constexpr std::chrono::seconds kFailedMountRepeat{10};
+// A container in CreateContainerConfigError is retried when a ConfigMap or Secret of its
+// namespace changes, and at least this often (kubelet's sync loop).
+constexpr std::chrono::seconds kConfigRetry{10};
 // Port readiness re-check once the ports answered.
 constexpr std::chrono::seconds kPortRecheck{3};
 // Grace for a container adopted after a restart whose pod is gone (its own grace period died
@@ -44,6 +54,12 @@ struct ContainerRuntime {
   bool started_once = false;
   bool started = false;  // the startup probe passed (or there is none)
   bool ready = false;
+  // The image's HEALTHCHECK says unhealthy (engine kHealth events): not Ready, as with a
+  // failing readiness probe, until it says healthy again.
+  bool unhealthy = false;
+  // Bumped by each start attempt and when the sandbox dies: an image inspection still in
+  // flight for an older attempt is dropped.
+  uint64_t generation = 0;
   int restart_count = 0;
   std::string image_id;
   std::optional<config::ContainerStateTerminated> last_terminated;
@@ -60,6 +76,10 @@ struct PodWorker {
   std::string sandbox_id;
   std::string pod_ip;
   bool sandbox_pending = false;
+  // The sandbox died: the containers are being killed, then the pod starts again in a new
+  // sandbox (kubelet's "SandboxChanged").
+  bool sandbox_lost = false;
+  std::unique_ptr<asio::steady_timer> sandbox_timer;  // retry of a failed sandbox creation
   std::string start_time;
   std::vector<std::unique_ptr<ContainerRuntime>> containers;
   bool terminating = false;  // deletionTimestamp seen (or removed outright)
@@ -67,6 +87,12 @@ struct PodWorker {
   bool stopping = false;     // containers were told to stop
   bool finished = false;
   std::unique_ptr<asio::steady_timer> unpublish_timer;
+  // Volumes: set up before the first container starts (volume_manager.h); a failure is
+  // retried by each container's start and reported once per kFailedMountRepeat.
+  bool volumes_ready = false;
+  PodMounts mounts;
+  std::optional<SteadyClock::time_point> volume_failed_at;
+  std::string volume_error;
 };
 
 bool has_process(const ContainerRuntime& c) {
@@ -122,14 +148,17 @@ class Kubelet::Impl {
         engine_(engine),
         table_(table),
         options_(options),
-        backoff_(options.backoff_base, options.backoff_max) {}
+        backoff_(options.backoff_base, options.backoff_max),
+        volumes_(io, store, options.state_dir) {}
 
   ~Impl() {
     *alive_ = false;
     if (watch_id_) store_.unwatch(watch_id_);
+    for (uint64_t id : config_watch_ids_) store_.unwatch(id);
   }
 
   void start() {
+    volumes_.start();
     engine_.set_event_handler([this, alive = alive_](const ContainerEvent& ev) {
       if (*alive) on_engine_event(ev);
     });
@@ -139,6 +168,13 @@ class Kubelet::Impl {
         if (*alive) on_watch(ev);
       });
     });
+    for (Kind kind : {Kind::kConfigMap, Kind::kSecret}) {
+      config_watch_ids_.push_back(store_.watch(kind, [this, alive = alive_](const WatchEvent& ev) {
+        asio::post(io_, [this, alive, ns = config::meta(*ev.object).namespace_] {
+          if (*alive) on_config_change(ns);
+        });
+      }));
+    }
     // The table is subscribed once for the kubelet's life; publications after the kubelet
     // is gone are dropped by the alive flag.
     table_.subscribe([this, alive = alive_](const ServiceTablePtr&) {
@@ -210,6 +246,12 @@ class Kubelet::Impl {
       }
     }
     recovered_ = true;
+    {
+      // Volumes of pods deleted while no daemon ran.
+      std::set<std::string> live;
+      for (const auto& obj : store_.list(Kind::kPod)) live.insert(config::meta(*obj).uid);
+      volumes_.tear_down_except(live);
+    }
     if (shutting_down_) return;
     for (const auto& obj : store_.list(Kind::kPod)) {
       on_watch(WatchEvent{WatchEvent::Type::kAdded, obj, nullptr});
@@ -259,17 +301,9 @@ class Kubelet::Impl {
 
   void sync_pod(const Pod& pod) {
     if (pod.spec.node_name.empty()) {
-      Pod bound = pod;
-      bound.spec.node_name = options_.node_name;
-      auto r = store_.update(bound);
-      if (!r) {
-        spdlog::warn("kubelet: binding pod {}: {}", pod.metadata.name, r.error().message);
-      } else if (options_.events) {
-        options_.events->normal(event_target(pod), kSchedulerComponent, "Scheduled",
-                                "Successfully assigned " + pod.metadata.namespace_ + "/" +
-                                    pod.metadata.name + " to " + options_.node_name);
-      }
-      return;  // the update comes back as an event
+      // Normally the scheduler's (scheduler.h): it binds the pod once it fits.
+      if (options_.bind_unscheduled) bind(pod);
+      return;  // a binding comes back as an update event
     }
     if (pod.spec.node_name != options_.node_name) return;
     auto it = workers_.find(pod.metadata.uid);
@@ -294,14 +328,33 @@ class Kubelet::Impl {
     if (pod.metadata.deletion_timestamp && !w.terminating) begin_termination(w);
   }
 
+  // Standalone, without a scheduler: the pod goes to this node, its requests unchecked.
+  void bind(const Pod& pod) {
+    Pod bound = pod;
+    bound.spec.node_name = options_.node_name;
+    auto r = store_.update(bound);
+    if (!r) {
+      spdlog::warn("kubelet: binding pod {}: {}", pod.metadata.name, r.error().message);
+    } else if (options_.events) {
+      options_.events->normal(event_target(pod), kSchedulerComponent, "Scheduled",
+                              "Successfully assigned " + pod.metadata.namespace_ + "/" +
+                                  pod.metadata.name + " to " + options_.node_name);
+    }
+  }
+
   void on_engine_event(const ContainerEvent& ev) {
     if (on_orphan_exit(ev)) return;
     auto it = workers_.find(ev.pod_uid);
     if (it == workers_.end()) return;
     PodWorker& w = *it->second;
+    if (ev.type == ContainerEvent::Type::kSandboxExited) {
+      if (ev.container_id == w.sandbox_id) on_sandbox_lost(w);
+      return;
+    }
     for (auto& c : w.containers) {
       if (c->spec.name != ev.container_name || c->id != ev.container_id) continue;
       if (ev.type == ContainerEvent::Type::kExited) on_exit(w, *c, ev);
+      if (ev.type == ContainerEvent::Type::kHealth) on_health(w, *c, ev);
       return;
     }
   }
@@ -363,6 +416,12 @@ class Kubelet::Impl {
   void begin_adopted(PodWorker& w, const Pod& pod,
                      const std::vector<engine::RecoveredContainer>& adopted) {
     init_worker(w, pod);
+    // The volumes are there from the earlier daemon: this finds them again (and keeps
+    // configMap / secret volumes in step from now on).
+    if (auto r = volumes_.set_up(pod)) {
+      w.volumes_ready = true;
+      w.mounts = std::move(*r);
+    }
     w.sandbox_id = adopted.front().sandbox_id;
     w.pod_ip = adopted.front().pod_ip;
     std::vector<size_t> fresh;
@@ -387,6 +446,7 @@ class Kubelet::Impl {
       c.started_once = true;
       c.started = was_started && c.spec.startup_probe.has_value();
       c.restart_count = rc->restart_count;
+      c.unhealthy = rc->unhealthy;
       spdlog::info("kubelet: pod {} container {} adopted (restart {}, ip {})", pod_ref(w),
                    c.spec.name, c.restart_count, w.pod_ip);
       start_probes(w, i, was_ready);
@@ -398,9 +458,16 @@ class Kubelet::Impl {
 
   void begin(PodWorker& w, const Pod& pod) {
     init_worker(w, pod);
+    create_sandbox(w);
+  }
+
+  // Creates the pod's sandbox, at its start and again after the sandbox died (sandbox_lost),
+  // then starts the containers that wait. A failure (dockerd busy, briefly away, or saying
+  // no) is an event and is retried: the containers wait meanwhile.
+  void create_sandbox(PodWorker& w) {
     w.sandbox_pending = true;
     engine::SandboxRequest req{w.uid, w.name, w.ns,
-                               pod.spec.hostname.empty() ? pod.metadata.name : pod.spec.hostname};
+                               w.pod.spec.hostname.empty() ? w.name : w.pod.spec.hostname};
     engine_.create_sandbox(req, [this, alive = alive_, uid = w.uid](Result<engine::Sandbox> r) {
       if (!*alive) return;
       PodWorker* w = worker(uid);
@@ -409,32 +476,86 @@ class Kubelet::Impl {
         return;
       }
       w->sandbox_pending = false;
-      if (!r) {
-        spdlog::warn("kubelet: pod {}: sandbox: {}", pod_ref(*w), r.error().message);
-        for (auto& c : w->containers) c->waiting = {"CreateContainerError", r.error().message};
-        publish(*w);
-        check_finished(*w);
-        return;
-      }
+      if (!r) return on_sandbox_failed(*w, r.error().message);
+      const std::string old = w->sandbox_id;  // a dead one, if any
       w->sandbox_id = r->id;
       w->pod_ip = r->ip;
+      if (w->sandbox_lost) {
+        w->sandbox_lost = false;
+        spdlog::info("kubelet: pod {} has a new sandbox (ip {})", pod_ref(*w), w->pod_ip);
+      }
+      if (!old.empty() && old != r->id) engine_.remove_sandbox(old);
       publish(*w);
       if (w->terminating) return check_finished(*w);
-      for (size_t i = 0; i < w->containers.size(); ++i) start_container(*w, i);
+      if (shutting_down_) return;
+      for (size_t i = 0; i < w->containers.size(); ++i) {
+        if (w->containers[i]->run == Run::kWaiting) start_container(*w, i);
+      }
     });
   }
 
+  void on_sandbox_failed(PodWorker& w, const std::string& message) {
+    spdlog::warn("kubelet: pod {}: sandbox: {}", pod_ref(w), message);
+    event(w, nullptr, "Warning", "FailedCreatePodSandBox",
+          "Failed to create pod sandbox: " + message);
+    for (auto& c : w.containers) {
+      if (c->run == Run::kWaiting) c->waiting = {"CreateContainerError", message};
+    }
+    publish(w);
+    if (w.terminating) return check_finished(w);
+    if (shutting_down_) return;
+    w.sandbox_timer = std::make_unique<asio::steady_timer>(io_, kImageRetry);
+    w.sandbox_timer->async_wait(
+        [this, alive = alive_, uid = w.uid](const boost::system::error_code& ec) {
+          if (ec || !*alive) return;
+          PodWorker* w = worker(uid);
+          if (!w || w->terminating || shutting_down_ || w->sandbox_pending) return;
+          if (w->sandbox_lost) return recreate_sandbox(*w);
+          if (w->sandbox_id.empty()) create_sandbox(*w);
+        });
+  }
+
   void start_container(PodWorker& w, size_t index) {
-    if (w.terminating || shutting_down_) return;
+    if (w.terminating || shutting_down_ || w.sandbox_lost) return;
+    if (!volumes_ready(w, index)) return;
     ContainerRuntime& c = *w.containers[index];
-    engine_.inspect_image(c.spec.image, [this, alive = alive_, uid = w.uid,
-                                         index](Result<std::optional<engine::ImageConfig>> r) {
+    const uint64_t generation = ++c.generation;
+    engine_.inspect_image(c.spec.image, [this, alive = alive_, uid = w.uid, index,
+                                         generation](Result<std::optional<engine::ImageConfig>> r) {
       if (!*alive) return;
       PodWorker* w = worker(uid);
-      if (!w || w->terminating || shutting_down_) return;
+      if (!w || w->terminating || shutting_down_ || w->sandbox_lost) return;
+      if (w->containers[index]->generation != generation) return;
       if (!r) return on_image_error(*w, index, r.error().message);
       on_image(*w, index, *r);
     });
+  }
+
+  // Whether the pod's volumes are ready; if not, they are set up now. A failure leaves the
+  // container waiting in ContainerCreating with the reason, records kubelet's FailedMount
+  // event and tries again later (a hostPath that appears, a ConfigMap that gets created).
+  bool volumes_ready(PodWorker& w, size_t index) {
+    if (w.volumes_ready) return true;
+    const auto now = SteadyClock::now();
+    auto r = volumes_.set_up(w.pod);
+    if (r) {
+      w.volumes_ready = true;
+      w.mounts = std::move(*r);
+      w.volume_failed_at.reset();
+      return true;
+    }
+    ContainerRuntime& c = *w.containers[index];
+    const bool repeat = w.volume_error == r.error().message && w.volume_failed_at &&
+                        now - *w.volume_failed_at < kFailedMountRepeat;
+    if (!repeat) {
+      spdlog::warn("kubelet: pod {}: {}", pod_ref(w), r.error().message);
+      event(w, nullptr, "Warning", "FailedMount", r.error().message);
+      w.volume_failed_at = now;
+      w.volume_error = r.error().message;
+    }
+    set_waiting(w, c, "ContainerCreating", r.error().message);
+    retry_later(w, index, kImageRetry);
+    return false;
   }
 
   // The engine could not say whether the image is there (dockerd down, a malformed reply):
@@ -496,10 +617,26 @@ class Kubelet::Impl {
     req.container_name = c.spec.name;
     req.image = c.spec.image;
     req.restart_count = c.restart_count;
-    req.env = container_env(c.spec, image, ctx);
-    req.argv = container_argv(c.spec, image, req.env);
+    auto resolved = resolve_env(w.pod, c.spec, EnvFieldContext{w.pod_ip, options_.node_ip},
+                                store_config_lookup(store_));
+    if (!resolved) return on_config_error(w, index, resolved.error().message);
+    for (const auto& warning : resolved->warnings) {
+      event(w, nullptr, "Warning", "InvalidEnvironmentVariableNames", warning);
+    }
+    config::Container spec = c.spec;
+    spec.env = std::move(resolved->env);
+    req.env = container_env(spec, image, ctx);
+    req.argv = container_argv(spec, image, req.env);
     req.working_dir = container_working_dir(c.spec, image);
     req.pod_ip = w.pod_ip;
+    req.mounts = w.mounts[c.spec.name];
+    req.limits = container_limits(c.spec);
+    if (req.limits.memory_bytes > 0 || req.limits.cpu_milli > 0) {
+      if (const std::string why = engine_.limits_unenforced(); !why.empty()) {
+        event(w, &c, "Warning", "LimitsNotEnforced",
+              "Resource limits of container " + c.spec.name + " are not enforced: " + why);
+      }
+    }
     if (req.argv.empty()) {
       set_waiting(w, c, "CreateContainerError",
                   "no command specified: the container has no command and its image no "
@@ -524,6 +661,7 @@ class Kubelet::Impl {
         check_finished(w);
         return check_shutdown();
       }
+      if (w.sandbox_lost) return recreate_sandbox(w);
       set_waiting(w, c, "RunContainerError", r.error().message);
       event(w, &c, "Warning", "Failed", "Error: " + r.error().message);
       return retry_later(w, index, kImageRetry);
@@ -533,9 +671,15 @@ class Kubelet::Impl {
     c.run = Run::kRunning;
     c.started_at = rfc3339_now();
     c.started_once = true;
+    c.unhealthy = false;
     if (w.stopping || shutting_down_) {
       auto grace = shutting_down_ ? w.pod.spec.termination_grace_period_seconds : grace_of(w);
       engine_.stop_container(c.id, std::chrono::seconds(grace));
+      return;
+    }
+    if (w.sandbox_lost) {
+      // Started into the sandbox that just died: it has no network; it goes at once.
+      engine_.stop_container(c.id, std::chrono::seconds(0));
       return;
     }
     spdlog::info("kubelet: pod {} container {} started (restart {}, ip {})", pod_ref(w),
@@ -545,6 +689,35 @@ class Kubelet::Impl {
     c.started = false;
     start_probes(w, index, false);
     publish(w);
+  }
+
+  // env / envFrom could not be resolved (a ConfigMap, Secret or key that is not there):
+  // kubelet's CreateContainerConfigError with its message (names and keys, never values),
+  // retried by on_config_change or after kConfigRetry.
+  void on_config_error(PodWorker& w, size_t index, const std::string& message) {
+    ContainerRuntime& c = *w.containers[index];
+    if (c.waiting.reason != "CreateContainerConfigError" || c.waiting.message != message) {
+      spdlog::info("kubelet: pod {} container {}: CreateContainerConfigError: {}", pod_ref(w),
+                   c.spec.name, message);
+    }
+    set_waiting(w, c, "CreateContainerConfigError", message);
+    event(w, &c, "Warning", "Failed", "Error: " + message);
+    retry_later(w, index, kConfigRetry);
+  }
+
+  // A ConfigMap or Secret of `ns` changed: containers waiting for one start again now.
+  void on_config_change(const std::string& ns) {
+    if (shutting_down_) return;
+    for (auto& [uid, w] : workers_) {
+      if (w->ns != ns || w->terminating || w->finished) continue;
+      for (size_t i = 0; i < w->containers.size(); ++i) {
+        ContainerRuntime& c = *w->containers[i];
+        if (c.run != Run::kWaiting || c.waiting.reason != "CreateContainerConfigError") continue;
+        if (c.timer) c.timer->cancel();  // its retry is this one
+        c.timer.reset();
+        start_container(*w, i);
+      }
+    }
   }
 
   void retry_later(PodWorker& w, size_t index, std::chrono::milliseconds delay) {
@@ -783,6 +956,7 @@ class Kubelet::Impl {
     }
     const std::string& policy = w.pod.spec.restart_policy;
     bool restart = policy == "Always" || (policy == "OnFailure" && ev.exit_code != 0);
+    if (w.sandbox_lost) return on_exit_sandbox_lost(w, c, std::move(term), restart);
     if (!restart) {
       c.run = Run::kTerminated;
       c.terminated = term;
@@ -811,6 +985,83 @@ class Kubelet::Impl {
           if (ec || !*alive) return;
           if (PodWorker* w = worker(uid)) restart_container(*w, index);
         });
+  }
+
+  // ---- a dead sandbox ------------------------------------------------------------------
+
+  // The pod's sandbox died (docker: its pause container was killed), so its containers lost
+  // their network. As kubelet does when a pod's sandbox changed: every container is killed,
+  // and once none runs the pod gets a new sandbox (and address) and its containers start
+  // again there, each restart counted.
+  void on_sandbox_lost(PodWorker& w) {
+    if (w.terminating || shutting_down_ || w.sandbox_lost) return;
+    w.sandbox_lost = true;
+    spdlog::warn(
+        "kubelet: pod {}: its sandbox died; its containers are killed and it starts again in a "
+        "new sandbox",
+        pod_ref(w));
+    event(w, nullptr, "Normal", "SandboxChanged",
+          "Pod sandbox changed, it will be killed and re-created.");
+    const auto grace = std::chrono::seconds(w.pod.spec.termination_grace_period_seconds);
+    for (auto& c : w.containers) {
+      quiesce(*c);
+      ++c->generation;
+      if (c->run == Run::kRunning) {
+        spdlog::info("kubelet: killing container {} of pod {} (sandbox changed, grace {}s)",
+                     c->spec.name, pod_ref(w), grace.count());
+        event(w, c.get(), "Normal", "Killing", "Stopping container " + c->spec.name);
+        engine_.stop_container(c->id, grace);
+      }
+    }
+    publish(w);  // not Ready: the endpoints drop the pod now
+    recreate_sandbox(w);
+  }
+
+  void on_exit_sandbox_lost(PodWorker& w, ContainerRuntime& c,
+                            config::ContainerStateTerminated term, bool restart) {
+    c.last_terminated = term;
+    if (restart) {
+      backoff_.record_restart(w.uid + "/" + c.spec.name, SteadyClock::now());
+      ++c.restart_count;
+      c.run = Run::kWaiting;
+      c.waiting = {"ContainerCreating", ""};
+    } else {
+      c.run = Run::kTerminated;
+      c.terminated = std::move(term);
+    }
+    publish(w);
+    recreate_sandbox(w);
+  }
+
+  // Once no container of the lost sandbox runs: a new sandbox, then the containers that are
+  // to run again start in it. A failed creation is retried.
+  void recreate_sandbox(PodWorker& w) {
+    if (!w.sandbox_lost || w.sandbox_pending || w.terminating || shutting_down_) return;
+    for (const auto& c : w.containers) {
+      if (has_process(*c)) return;
+    }
+    if (std::none_of(w.containers.begin(), w.containers.end(),
+                     [](const auto& c) { return c->run == Run::kWaiting; })) {
+      return;  // every container finished for good: nothing to run in a new sandbox
+    }
+    create_sandbox(w);
+  }
+
+  // ---- image HEALTHCHECK ---------------------------------------------------------------
+
+  void on_health(PodWorker& w, ContainerRuntime& c, const ContainerEvent& ev) {
+    if (c.run != Run::kRunning || c.unhealthy == !ev.healthy) return;
+    c.unhealthy = !ev.healthy;
+    if (c.unhealthy) {
+      spdlog::warn("kubelet: pod {} container {} unhealthy (image HEALTHCHECK): not ready{}",
+                   pod_ref(w), c.spec.name, ev.message.empty() ? "" : ": " + ev.message);
+      event(w, &c, "Warning", "Unhealthy",
+            "HEALTHCHECK failed" + (ev.message.empty() ? std::string() : ": " + ev.message));
+    } else {
+      spdlog::info("kubelet: pod {} container {} healthy again (image HEALTHCHECK)", pod_ref(w),
+                   c.spec.name);
+    }
+    publish(w);
   }
 
   void restart_container(PodWorker& w, size_t index) {
@@ -879,6 +1130,7 @@ class Kubelet::Impl {
       if (has_process(*c)) return;
     }
     w.finished = true;
+    volumes_.tear_down(w.uid);  // emptyDirs go with the pod
     if (!w.sandbox_id.empty()) engine_.remove_sandbox(w.sandbox_id);
     if (!w.removed) {
       auto current = store_.get(Kind::kPod, w.ns, w.name);
@@ -925,7 +1177,7 @@ class Kubelet::Impl {
       cs.image = c->spec.image;
       cs.image_id = c->image_id;
       cs.restart_count = c->restart_count;
-      cs.ready = c->ready && c->run == Run::kRunning;
+      cs.ready = c->ready && !c->unhealthy && c->run == Run::kRunning;
       cs.started = c->run == Run::kRunning && c->started;
       if (!c->last_id.empty()) cs.container_id = "process://" + c->last_id;
       if (c->run == Run::kRunning) {
@@ -1024,8 +1276,10 @@ class Kubelet::Impl {
   const ServiceTableSource& table_;
   KubeletOptions options_;
   RestartBackoff backoff_;
+  VolumeManager volumes_;
   std::map<std::string, std::unique_ptr<PodWorker>> workers_;  // by pod uid
   uint64_t watch_id_ = 0;
+  std::vector<uint64_t> config_watch_ids_;  // ConfigMaps and Secrets: on_config_change
   bool shutting_down_ = false;
   std::function<void()> shutdown_done_;
   bool recovered_ = false;  // engine.recover() answered; pods are synced only after that

@@ -9,6 +9,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -29,6 +30,12 @@ struct KubeletOptions {
   std::chrono::milliseconds port_check_period{200};    // readiness without a probe
   std::chrono::milliseconds unpublish_wait_max{2000};  // bound on waiting for the snapshot
   EventRecorder* events = nullptr;  // Scheduled, Started, Killing, BackOff...; null: none
+  // Standalone (no scheduler): unbound pods are bound to this node as they come, with no
+  // resource check. The control plane runs the scheduler (scheduler.h) and turns this off.
+  bool bind_unscheduled = true;
+  // Where pod volumes live (STATE_DIR/pods/<uid>/volumes); empty: pods with volumes fail
+  // with a FailedMount event.
+  std::filesystem::path state_dir;
 };
 
 class Kubelet {
@@ -42,7 +49,7 @@ class Kubelet {
   Kubelet(const Kubelet&) = delete;
   Kubelet& operator=(const Kubelet&) = delete;
 
-  // Watches pods and starts working; binds pending pods without nodeName to this node.
+  // Watches pods and starts working on those bound to this node.
   void start();
   // Stops every pod's containers (graceful, bounded by each pod's grace period) and calls
   // done once all have exited. Pods stay in the store.

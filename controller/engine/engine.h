@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -44,6 +45,25 @@ struct Sandbox {
   std::string ip;
 };
 
+// One volume mount of a container: `source` (a host path, already prepared by the kubelet's
+// volume manager) appears at `target` inside the container. The process engine binds it in
+// the container's own mount namespace; docker gets it as a bind mount.
+struct Mount {
+  std::string source;  // absolute host path (a subPath already joined)
+  std::string target;  // absolute path in the container (mountPath)
+  bool read_only = false;
+  bool tmpfs = false;  // the source is a tmpfs the kubelet mounted (emptyDir medium Memory)
+  bool operator==(const Mount&) const = default;
+};
+
+// A container's resources.limits and requests.cpu, parsed (config/quantity.h); 0: none.
+struct ResourceLimits {
+  int64_t memory_bytes = 0;       // limits.memory
+  int64_t cpu_milli = 0;          // limits.cpu
+  int64_t cpu_request_milli = 0;  // requests.cpu (the CPU share weight)
+  bool operator==(const ResourceLimits&) const = default;
+};
+
 struct ContainerRequest {
   std::string sandbox_id;
   std::string pod_uid;
@@ -56,10 +76,15 @@ struct ContainerRequest {
   std::vector<std::pair<std::string, std::string>> env;  // final, in order
   std::string working_dir;
   std::string pod_ip;
+  std::vector<Mount> mounts;  // in mount order (parents before the paths under them)
+  ResourceLimits limits;
 };
 
 struct ContainerEvent {
-  enum class Type { kStarted, kExited };
+  // kHealth: the image's HEALTHCHECK changed its verdict on a running container (docker).
+  // kSandboxExited: the pod's sandbox died (container_id is the sandbox's id, container_name
+  // empty); its containers lost their network and the pod must get a new one.
+  enum class Type { kStarted, kExited, kHealth, kSandboxExited };
   Type type = Type::kStarted;
   std::string container_id;
   std::string pod_uid;
@@ -71,6 +96,9 @@ struct ContainerEvent {
   // kExited of a container adopted from an earlier daemon whose exit status could not be
   // learnt (it was not our child); exit_code is then 255.
   bool exit_code_unknown = false;
+  // kHealth: the verdict, and the failing check's output when unhealthy.
+  bool healthy = true;
+  std::string message = {};
 };
 
 // A container an earlier daemon started that still runs. The engine has taken it back (it
@@ -86,6 +114,7 @@ struct RecoveredContainer {
   std::string container_name;
   int restart_count = 0;
   std::string started_at;  // RFC 3339
+  bool unhealthy = false;  // its image's HEALTHCHECK says unhealthy now
 };
 
 struct ExecResult {
@@ -105,6 +134,9 @@ class Engine {
   // Why the engine cannot run containers now ("" when it can), for /readyz. Must not block:
   // an engine behind a daemon reports what its latest call or event stream found.
   virtual std::string health() const { return {}; }
+  // Why the engine cannot enforce resource limits ("" when it can); the kubelet then runs the
+  // container anyway and says so in a Warning event.
+  virtual std::string limits_unenforced() const { return {}; }
   virtual void set_event_handler(EventHandler handler) = 0;
 
   // nullopt: the image is not present locally (ErrImageNeverPull under pull policy Never).

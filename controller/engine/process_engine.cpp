@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -34,6 +35,9 @@ constexpr size_t kExecOutputMax = 10 * 1024;
 // its exit status only then), polled at kExitInfoPoll.
 constexpr int kExitInfoAttempts = 40;
 constexpr std::chrono::milliseconds kExitInfoPoll{25};
+// An ended container's cgroup is removed once the processes killed in it are gone.
+constexpr int kCgroupRemoveAttempts = 50;
+constexpr std::chrono::milliseconds kCgroupRemoveRetry{100};
 
 std::optional<ProcStat> read_proc_stat(pid_t pid) {
   std::string error;
@@ -184,7 +188,13 @@ ProcessEngine::ProcessEngine(asio::io_context& io, ProcessEngineOptions options)
     : io_(io),
       options_(std::move(options)),
       images_(options_.state_dir),
-      ips_(make_allocator(options_.pod_cidr)) {}
+      ips_(make_allocator(options_.pod_cidr)),
+      cgroups_(CgroupManager::detect()) {
+  if (!cgroups_.unavailable().empty()) {
+    spdlog::info("process engine: container resource limits are not enforced: {}",
+                 cgroups_.unavailable());
+  }
+}
 
 ProcessEngine::~ProcessEngine() {
   *alive_ = false;
@@ -241,7 +251,60 @@ void ProcessEngine::remove_sandbox(const std::string& sandbox_id) {
   auto it = sandboxes_.find(sandbox_id);
   if (it == sandboxes_.end()) return;
   ips_.release(it->second.ip);
+  remove_mount_points(it->second.pod_uid);
   sandboxes_.erase(it);
+}
+
+// Mount points live on the host's filesystem (the container shares it): a missing mountPath
+// is created there by the container's first start. The folders and files skiff created are
+// noted here and removed with the pod's sandbox, unless another pod still mounts on them (an
+// rmdir would detach that pod's mount) or something was put in them meanwhile.
+void ProcessEngine::note_mount_points(const std::string& pod_uid,
+                                      const std::vector<Mount>& mounts) {
+  for (const auto& m : mounts) {
+    mount_point_users_[m.target].insert(pod_uid);
+    // Paths under another mount of this container are made inside that volume, not here.
+    const bool nested = std::any_of(mounts.begin(), mounts.end(), [&](const Mount& o) {
+      return o.target != m.target && m.target.starts_with(o.target + "/");
+    });
+    if (nested) continue;
+    std::error_code ec;
+    fs::path p;
+    for (const auto& part : fs::path(m.target)) {
+      p /= part;
+      if (p == "/" || fs::exists(fs::symlink_status(p, ec))) continue;
+      auto& owners = created_mount_points_[p.string()];
+      owners.insert(pod_uid);
+    }
+  }
+}
+
+void ProcessEngine::remove_mount_points(const std::string& pod_uid) {
+  for (auto it = mount_point_users_.begin(); it != mount_point_users_.end();) {
+    it->second.erase(pod_uid);
+    it = it->second.empty() ? mount_point_users_.erase(it) : std::next(it);
+  }
+  // Deepest first, so a folder made for a mount point goes after the mount point in it.
+  std::vector<std::string> mine;
+  for (auto& [path, owners] : created_mount_points_) {
+    if (owners.erase(pod_uid) && owners.empty()) mine.push_back(path);
+  }
+  std::sort(mine.begin(), mine.end(), std::greater<>());
+  for (const auto& path : mine) {
+    created_mount_points_.erase(path);
+    bool in_use = false;
+    for (const auto& [target, users] : mount_point_users_) {
+      in_use = in_use || target == path || target.starts_with(path + "/");
+    }
+    if (in_use) continue;
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0) continue;
+    if (S_ISDIR(st.st_mode)) {
+      ::rmdir(path.c_str());  // fails, and keeps it, when something was put in it
+    } else if (S_ISREG(st.st_mode) && st.st_size == 0) {
+      ::unlink(path.c_str());
+    }
+  }
 }
 
 fs::path ProcessEngine::container_dir(const std::string& pod_uid,
@@ -287,9 +350,34 @@ void ProcessEngine::start_container(const ContainerRequest& request, Done<std::s
   }
   const std::string working_dir =
       request.working_dir.empty() ? pod_dir.string() : request.working_dir;
-  auto spawned = spawn_process(SpawnSpec{request.argv, request.env, working_dir, log_fd});
+  // Limits: the container's own cgroups, joined by the child before exec. Without cgroups
+  // it runs unlimited and the kubelet says so (limits_unenforced()).
+  ContainerCgroup cgroup;
+  if (cgroups_.unavailable().empty()) {
+    auto made =
+        cgroups_.create(request.pod_uid, request.container_name,
+                        ContainerLimits{request.limits.memory_bytes, request.limits.cpu_milli,
+                                        request.limits.cpu_request_milli});
+    if (!made) {
+      ::close(log_fd);
+      return fail(made.error());
+    }
+    cgroup = std::move(*made);
+  }
+  note_mount_points(request.pod_uid, request.mounts);
+  SpawnSpec spawn_spec;
+  spawn_spec.argv = request.argv;
+  spawn_spec.env = request.env;
+  spawn_spec.working_dir = working_dir;
+  spawn_spec.output_fd = log_fd;
+  spawn_spec.mounts = request.mounts;
+  spawn_spec.cgroup_procs = cgroup.procs_files();
+  auto spawned = spawn_process(spawn_spec);
   ::close(log_fd);
-  if (!spawned) return fail(spawned.error());
+  if (!spawned) {
+    (void)cgroups_.remove(cgroup);
+    return fail(spawned.error());
+  }
 
   auto c = std::make_shared<Running>();
   c->id = request.pod_uid.substr(0, 8) + "-" + request.container_name + "-" +
@@ -298,6 +386,7 @@ void ProcessEngine::start_container(const ContainerRequest& request, Done<std::s
   c->pod_uid = request.pod_uid;
   c->container_name = request.container_name;
   c->pid = spawned->pid;
+  c->cgroup = std::move(cgroup);
   c->env = request.env;
   c->working_dir = working_dir;
   c->pidfd = std::make_unique<asio::posix::stream_descriptor>(io_, spawned->pidfd);
@@ -410,7 +499,25 @@ void ProcessEngine::finish_exit(const std::shared_ptr<Running>& c, int exit_code
                     false,
                     rfc3339_now()};
   ev.exit_code_unknown = unknown;
+  // The kernel counts OOM kills per cgroup: one since the start is OOMKilled (as Docker).
+  ev.oom_killed = cgroups_.oom_killed(c->cgroup);
+  release_cgroup(std::move(c->cgroup), kCgroupRemoveAttempts);
   emit(std::move(ev));
+}
+
+void ProcessEngine::release_cgroup(ContainerCgroup cgroup, int attempts_left) {
+  if (cgroup.empty() || cgroups_.remove(cgroup)) return;
+  if (attempts_left <= 0) {
+    spdlog::warn("process engine: cgroup {} still has processes after SIGKILL; left in place",
+                 cgroup.dirs.front().string());
+    return;
+  }
+  auto timer = std::make_shared<asio::steady_timer>(io_, kCgroupRemoveRetry);
+  timer->async_wait([this, alive = alive_, timer, cgroup = std::move(cgroup),
+                     attempts_left](const boost::system::error_code& ec) {
+    if (ec || !*alive) return;
+    release_cgroup(cgroup, attempts_left - 1);
+  });
 }
 
 void ProcessEngine::stop_container(const std::string& container_id, std::chrono::seconds grace) {
@@ -450,7 +557,28 @@ void ProcessEngine::exec(const std::string& container_id, const std::vector<std:
   if (::pipe2(fds, O_CLOEXEC) != 0) {
     return post_result(std::move(done), ExecResult{-1, "exec: pipe failed"});
   }
-  auto spawned = spawn_process(SpawnSpec{argv, it->second->env, it->second->working_dir, fds[1]});
+  // A container with volumes has a mount namespace of its own: the exec joins it, so it sees
+  // what the container sees.
+  int ns_fd = -1;
+  {
+    const std::string theirs = "/proc/" + std::to_string(it->second->pid) + "/ns/mnt";
+    struct stat a {};
+    struct stat b {};
+    if (::stat(theirs.c_str(), &a) == 0 && ::stat("/proc/self/ns/mnt", &b) == 0 &&
+        a.st_ino != b.st_ino) {
+      ns_fd = ::open(theirs.c_str(), O_RDONLY | O_CLOEXEC);
+    }
+  }
+  SpawnSpec exec_spec;
+  exec_spec.argv = argv;
+  exec_spec.env = it->second->env;
+  exec_spec.working_dir = it->second->working_dir;
+  exec_spec.output_fd = fds[1];
+  exec_spec.mount_ns_fd = ns_fd;
+  // As `docker exec`: the exec counts against the container's limits.
+  exec_spec.cgroup_procs = it->second->cgroup.procs_files();
+  auto spawned = spawn_process(exec_spec);
+  if (ns_fd >= 0) ::close(ns_fd);
   ::close(fds[1]);
   if (!spawned) {
     ::close(fds[0]);
@@ -568,6 +696,7 @@ std::optional<std::string> ProcessEngine::adopt(const ContainerRecord& r,
   c->env = r.env;
   c->working_dir = r.working_dir;
   c->adopted = true;
+  c->cgroup = cgroups_.find(r.pod_uid, r.container_name);
   c->pidfd = std::make_unique<asio::posix::stream_descriptor>(io_, fd);
   containers_[c->id] = c;
   watch_exit(c);
@@ -599,6 +728,7 @@ void ProcessEngine::kill_all() {
           boost::system::error_code ignored;
           c->pidfd->close(ignored);
           drop_record(*c);
+          (void)cgroups_.remove(c->cgroup);
           ContainerEvent ev{ContainerEvent::Type::kExited,
                             c->id,
                             c->pod_uid,

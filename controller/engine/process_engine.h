@@ -13,6 +13,12 @@
 // An adopted process is no longer our child, so its exit status comes from the kernel's
 // PIDFD_INFO_EXIT (Linux 6.15+) once its new parent reaps it; on older kernels, or when
 // nobody reaps it in time, the exit is reported with exit_code_unknown set.
+//
+// Volumes: a container with mounts runs in a mount namespace of its own (root needed) where
+// each prepared source is bind-mounted at its mountPath. The processes share the host's root
+// filesystem, so a missing mountPath is created on the host as an (empty) mount point; the
+// ones skiff created are removed with the pod's sandbox when no other pod mounts there.
+// Mount points of containers adopted after a daemon restart are not tracked (left in place).
 #pragma once
 
 #include <sys/types.h>
@@ -23,8 +29,10 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
+#include "controller/engine/cgroup.h"
 #include "controller/engine/container_record.h"
 #include "controller/engine/engine.h"
 #include "controller/engine/image_store.h"
@@ -47,6 +55,7 @@ class ProcessEngine : public Engine {
   ProcessEngine& operator=(const ProcessEngine&) = delete;
 
   std::string_view name() const override { return "process"; }
+  std::string limits_unenforced() const override { return cgroups_.unavailable(); }
   void set_event_handler(EventHandler handler) override;
   void inspect_image(const std::string& ref, Done<std::optional<ImageConfig>> done) override;
   void create_sandbox(const SandboxRequest& request, Done<Sandbox> done) override;
@@ -79,6 +88,7 @@ class ProcessEngine : public Engine {
     std::filesystem::path record;  // STATE_DIR/containers/<id>.json; empty: none written
     std::unique_ptr<boost::asio::steady_timer> exit_info_timer;  // adopted: waiting for reap
     int exit_info_attempts = 0;
+    ContainerCgroup cgroup;  // its limits (cgroup.h); empty: it has none
   };
   struct SandboxRecord {
     std::string ip;
@@ -87,6 +97,8 @@ class ProcessEngine : public Engine {
   };
 
   void watch_exit(const std::shared_ptr<Running>& c);
+  // Removes an ended container's cgroups, retrying while killed stragglers still leave them.
+  void release_cgroup(ContainerCgroup cgroup, int attempts_left);
   void on_exit(const std::shared_ptr<Running>& c);
   // An adopted container's exit: its status as the kernel tells it once reaped elsewhere.
   void on_adopted_exit(const std::shared_ptr<Running>& c);
@@ -100,15 +112,22 @@ class ProcessEngine : public Engine {
   std::filesystem::path container_dir(const std::string& pod_uid,
                                       const std::string& container) const;
   void emit(ContainerEvent event);
+  void note_mount_points(const std::string& pod_uid, const std::vector<Mount>& mounts);
+  void remove_mount_points(const std::string& pod_uid);
 
   boost::asio::io_context& io_;
   ProcessEngineOptions options_;
   ImageStore images_;
   IpAllocator ips_;
+  CgroupManager cgroups_;
   EventHandler handler_;
   std::map<std::string, SandboxRecord> sandboxes_;              // by sandbox id
   std::map<std::string, std::filesystem::path> pod_dirs_;       // pod uid -> its state folder
   std::map<std::string, std::shared_ptr<Running>> containers_;  // running, by container id
+  // Mount targets by path -> the pods mounting there; host paths skiff created as mount
+  // points -> the pods that needed them (removed with the last one's sandbox).
+  std::map<std::string, std::set<std::string>> mount_point_users_;
+  std::map<std::string, std::set<std::string>> created_mount_points_;
   uint64_t next_id_ = 1;
   // Guards completions posted to the loop against running after the engine is gone.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

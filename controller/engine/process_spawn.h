@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "config/status.h"
+#include "controller/engine/engine.h"
 
 namespace skiff::controller::engine {
 
@@ -19,6 +20,18 @@ struct SpawnSpec {
   std::vector<std::pair<std::string, std::string>> env;
   std::string working_dir;
   int output_fd = -1;  // stdout and stderr; the caller keeps ownership
+  // Non-empty: the process gets a mount namespace of its own (unshare(CLONE_NEWNS), / made
+  // rslave so host unmounts reach it) with each source bind-mounted at its target, in order;
+  // missing targets are created (folders, or an empty file for a file source) on the way.
+  // Needs root. A failure is reported by spawn_process (the process never runs).
+  std::vector<Mount> mounts = {};
+  // >= 0: the process joins this mount namespace first (an exec in a container that has
+  // one); the caller keeps ownership.
+  int mount_ns_fd = -1;
+  // cgroup.procs files the process writes itself into before anything else runs, so its
+  // limits hold from its first byte (cgroup.h). A failed join ends it with exit code 125 and
+  // the reason on its output.
+  std::vector<std::string> cgroup_procs;
 };
 
 struct Spawned {
@@ -27,7 +40,8 @@ struct Spawned {
 };
 
 // Errors (ApiError InternalError) only when the process could not be created at all (fork or
-// pidfd_open failed); a missing program still gives a process that exits 127.
+// pidfd_open failed) or its mounts could not be made (RunContainerError, with the mount and
+// the reason); a missing program still gives a process that exits 127.
 config::Result<Spawned> spawn_process(const SpawnSpec& spec);
 
 // argv0 as execvp would find it on `path` (a PATH value); argv0 itself when it has a '/';
