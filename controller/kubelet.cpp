@@ -942,7 +942,7 @@ class Kubelet::Impl {
     }
     term.started_at = c.started_at;
     term.finished_at = ev.time.empty() ? rfc3339_now() : ev.time;
-    term.container_id = "process://" + c.id;
+    term.container_id = container_uri(c.id);
     c.id.clear();
     spdlog::info("kubelet: pod {} container {} exited with code {}", pod_ref(w), c.spec.name,
                  ev.exit_code);
@@ -1168,6 +1168,11 @@ class Kubelet::Impl {
 
   // ---- status ---------------------------------------------------------------------------
 
+  // "<engine>://<id>", as kubelet names a container: "docker://4f2c…", "process://…".
+  std::string container_uri(const std::string& id) const {
+    return std::string(engine_.name()) + "://" + id;
+  }
+
   config::PodStatus build_status(const PodWorker& w, const config::PodStatus& stored) const {
     config::PodStatus s;
     bool all_started = true, all_ready = true, all_done = true, all_succeeded = true;
@@ -1179,7 +1184,7 @@ class Kubelet::Impl {
       cs.restart_count = c->restart_count;
       cs.ready = c->ready && !c->unhealthy && c->run == Run::kRunning;
       cs.started = c->run == Run::kRunning && c->started;
-      if (!c->last_id.empty()) cs.container_id = "process://" + c->last_id;
+      if (!c->last_id.empty()) cs.container_id = container_uri(c->last_id);
       if (c->run == Run::kRunning) {
         cs.state.running = config::ContainerStateRunning{c->started_at};
       } else if (c->run == Run::kTerminated && c->terminated) {

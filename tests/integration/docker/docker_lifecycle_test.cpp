@@ -319,3 +319,41 @@ TEST_CASE("docker engine: after a restart, containers of a pod that is gone are 
         std::string::npos);
   CHECK(d.stop() == 0);
 }
+
+TEST_CASE("docker engine: a container over its memory limit is OOMKilled and restarted") {
+  SKIFF_REQUIRE_DOCKER();
+  const auto o = lifecycle_options(4, false);
+  Daemon d(o);
+  d.start({"--engine", "docker"});
+  REQUIRE(eventually([&] { return api_answers(d); }, 60000ms));
+  INFO(d.log());
+  const fs::path manifest = d.state_dir() / "hog.yaml";
+  {
+    // `tail` of an endless line keeps all of it: memory grows until the cgroup's limit.
+    std::ofstream out(manifest);
+    out << "apiVersion: v1\nkind: Pod\nmetadata:\n  name: hog\nspec:\n"
+           "  terminationGracePeriodSeconds: 1\n  containers:\n  - name: hog\n"
+           "    image: skiff-test/busybox:1\n    imagePullPolicy: Never\n"
+           "    command: [\"sh\", \"-c\", \"tail /dev/zero\"]\n"
+           "    resources:\n      limits:\n        memory: 32Mi\n";
+  }
+  REQUIRE(d.skiff("apply -f " + manifest.string()).exit_code == 0);
+  nlohmann::json status;
+  CHECK(eventually(
+      [&] {
+        auto p = d.get_json("pod hog");
+        if (!p.is_object()) return false;
+        status = first_status(p);
+        return status.value("restartCount", 0) >= 1 &&
+               status["lastState"]["terminated"].value("reason", "") == "OOMKilled";
+      },
+      120000ms));
+  INFO(status.dump());
+  CHECK(status["lastState"]["terminated"].value("exitCode", 0) == 137);
+  // dockerd enforces what skiff asked for.
+  const std::string id = status.value("containerID", "");
+  REQUIRE(id.rfind("docker://", 0) == 0);
+  CHECK(docker_field("{{.HostConfig.Memory}}", id.substr(9)) == std::to_string(32 << 20));
+  CHECK(d.skiff("delete pod hog").exit_code == 0);
+  CHECK(d.stop() == 0);
+}

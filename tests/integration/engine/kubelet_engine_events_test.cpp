@@ -112,7 +112,7 @@ struct Cluster {
     const auto& statuses = pod(name).status.container_statuses;
     if (statuses.empty() || !statuses[0].state.running) return "";
     const std::string& id = statuses[0].container_id;
-    const std::string prefix = "process://";
+    const std::string prefix = "injecting://";
     return id.rfind(prefix, 0) == 0 ? id.substr(prefix.size()) : "";
   }
 
@@ -257,7 +257,7 @@ TEST_CASE("kubelet: a dead sandbox kills the pod's containers and starts them in
     Pod p = k.pod("web");
     REQUIRE(p.status.container_statuses[0].last_state.terminated.has_value());
     CHECK(p.status.container_statuses[0].last_state.terminated->container_id ==
-          "process://" + old_id);
+          "injecting://" + old_id);
     CHECK(k.events("web", "SandboxChanged").size() == 1);
     CHECK(k.events("web", "Killing").size() == 1);
   }
