@@ -182,14 +182,18 @@ config::Result<AtomicWriteResult> write_atomically(const fs::path& dir,
     if (::symlink(to.c_str(), link.c_str()) != 0) return io_error("symlink", link, errno);
   }
 
-  // 4. Names the payload no longer has, the old version, and versions a crash left behind.
+  // 4. Names the payload no longer has, and versions older than the one just replaced (a
+  // crash may have left some). The replaced one stays until the next update: a reader that
+  // resolved ..data just before the swap still finds its files (kubelet removes it at once,
+  // and such a reader gets ENOENT).
   std::vector<fs::path> stale;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     const std::string name = it->path().filename().string();
     std::error_code lec;
     const bool link = it->is_symlink(lec);
     if (name.starts_with("..")) {
-      if (!link && name != version.filename().string() && it->is_directory(lec)) {
+      if (!link && name != version.filename().string() && name != old_version &&
+          it->is_directory(lec)) {
         stale.push_back(it->path());
       }
       continue;

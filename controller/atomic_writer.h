@@ -7,8 +7,10 @@
 //
 // An update writes a new timestamped folder, points a fresh `..data_tmp` link at it and
 // renames that over `..data` (rename(2) is atomic), then adds links for new names, removes
-// links of names the payload no longer has, and removes the old folder. A reader that opens
-// <dir>/<key> resolves ..data once, so it reads the old version or the new one, whole.
+// links of names the payload no longer has, and removes the folders older than the one it
+// replaced. A reader that opens <dir>/<key> resolves ..data once, so it reads the old version
+// or the new one, whole; keeping the replaced folder until the next update means a reader
+// caught between resolving ..data and opening the file does not get ENOENT.
 #pragma once
 
 #include <filesystem>

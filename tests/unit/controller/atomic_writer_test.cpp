@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -88,17 +89,29 @@ TEST_CASE("the atomic writer lays files out as kubelet does", "[volumes][atomic]
     CHECK(next->changed);
     const std::string now = link_of(dir / "..data");
     CHECK(now != version);
-    CHECK(versions(dir) == std::vector<std::string>{now});  // the old folder is gone
+    // The replaced folder stays for a reader caught mid-lookup, until the next update.
+    auto kept = versions(dir);
+    std::sort(kept.begin(), kept.end());
+    auto both = std::vector<std::string>{version, now};
+    std::sort(both.begin(), both.end());
+    CHECK(kept == both);
     CHECK(slurp(dir / "app.ini") == "a=2\n");
     CHECK(slurp(dir / "new.txt") == "x");
     CHECK(mode_of(dir / "new.txt") == 0400);
     CHECK_FALSE(fs::exists(fs::symlink_status(dir / "conf")));
-    CHECK_FALSE(fs::exists(dir / ".." / "vol" / version));
+    REQUIRE(write_atomically(dir, {{"app.ini", "a=3\n", 0644}}));
+    const std::string third = link_of(dir / "..data");
+    kept = versions(dir);
+    std::sort(kept.begin(), kept.end());
+    both = {now, third};
+    std::sort(both.begin(), both.end());
+    CHECK(kept == both);  // the first folder is gone
+    CHECK_FALSE(fs::exists(dir / version));
   }
   SECTION("an empty payload leaves an empty view") {
     REQUIRE(write_atomically(dir, {}));
     CHECK_FALSE(fs::exists(fs::symlink_status(dir / "app.ini")));
-    CHECK(versions(dir).size() == 1);
+    CHECK(versions(dir).size() == 2);  // the new, empty one and the one it replaced
   }
   SECTION("paths outside the folder are refused and the old version stays") {
     auto bad = write_atomically(dir, {{"../escape", "x", 0644}});
@@ -136,5 +149,5 @@ TEST_CASE("a reader never sees a half-written update", "[volumes][atomic]") {
   INFO("reads: " << reads.load());
   CHECK(reads > 0);
   CHECK(bad == 0);
-  CHECK(versions(dir).size() == 1);
+  CHECK(versions(dir).size() == 2);
 }
