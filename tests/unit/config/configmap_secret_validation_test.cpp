@@ -5,29 +5,19 @@
 #include "config/manifest.h"
 #include "config/objects_json.h"
 #include "config/validation.h"
+#include "tests/unit/config/validation_support.h"
 
 using namespace skiff::config;
 using nlohmann::json;
+using skiff::test::has;
+using skiff::test::problems;
 
 namespace {
-
-std::vector<std::string> problems(const json& doc) {
-  std::vector<std::string> out;
-  for (const auto& d : decode_object(doc).diagnostics) out.push_back(d.to_string());
-  return out;
-}
 
 std::string all(const std::vector<std::string>& v) {
   std::string out;
   for (const auto& s : v) out += s + "\n";
   return out;
-}
-
-bool has(const std::vector<std::string>& v, const std::string& want) {
-  for (const auto& s : v) {
-    if (s == want) return true;
-  }
-  return false;
 }
 
 json config_map() {

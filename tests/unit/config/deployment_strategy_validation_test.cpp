@@ -3,17 +3,14 @@
 
 #include "config/manifest.h"
 #include "config/validation.h"
+#include "tests/unit/config/validation_support.h"
 
 using namespace skiff::config;
 using nlohmann::json;
+using skiff::test::has;
+using skiff::test::problems;
 
 namespace {
-
-std::vector<std::string> problems(const json& doc) {
-  std::vector<std::string> out;
-  for (const auto& d : decode_object(doc).diagnostics) out.push_back(d.to_string());
-  return out;
-}
 
 json deployment(const json& extra_spec) {
   json d = json::parse(R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web"},

@@ -3,24 +3,14 @@
 
 #include "config/objects_json.h"
 #include "config/validation.h"
+#include "tests/unit/config/validation_support.h"
 
 using namespace skiff::config;
 using nlohmann::json;
+using skiff::test::has;
+using skiff::test::problems;
 
 namespace {
-
-std::vector<std::string> problems(const json& doc) {
-  std::vector<std::string> out;
-  for (const auto& d : decode_object(doc).diagnostics) out.push_back(d.to_string());
-  return out;
-}
-
-bool has(const std::vector<std::string>& all, const std::string& want) {
-  for (const auto& s : all) {
-    if (s == want) return true;
-  }
-  return false;
-}
 
 json pod_with(json volumes, json mounts) {
   json p = json::parse(R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},
