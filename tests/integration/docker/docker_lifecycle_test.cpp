@@ -97,6 +97,18 @@ bool pod_ready(const nlohmann::json& pod) {
 // The daemon answers its API (a daemon without manifests prints no "is ready at").
 bool api_answers(const Daemon& d) { return d.skiff("get pods").exit_code == 0; }
 
+// `skiff apply` of a Pod `name` (grace 1 s) whose containers are the YAML list `containers`.
+bool apply_pod(const Daemon& d, const std::string& name, const std::string& containers) {
+  const fs::path manifest = d.state_dir() / (name + ".yaml");
+  {
+    std::ofstream out(manifest);
+    out << "apiVersion: v1\nkind: Pod\nmetadata:\n  name: " << name
+        << "\nspec:\n  terminationGracePeriodSeconds: 1\n  containers:\n"
+        << containers;
+  }
+  return d.skiff("apply -f " + manifest.string()).exit_code == 0;
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -274,14 +286,9 @@ TEST_CASE("docker engine: after a restart, containers of a pod that is gone are 
   d.start({"--engine", "docker"});
   REQUIRE(eventually([&] { return api_answers(d); }, 60000ms));
   INFO(d.log());
-  const fs::path manifest = d.state_dir() / "lonely.yaml";
-  {
-    std::ofstream out(manifest);
-    out << "apiVersion: v1\nkind: Pod\nmetadata:\n  name: lonely\nspec:\n"
-           "  terminationGracePeriodSeconds: 1\n  containers:\n  - name: web\n"
-           "    image: skiff-test/health:1\n    imagePullPolicy: Never\n";
-  }
-  REQUIRE(d.skiff("apply -f " + manifest.string()).exit_code == 0);
+  REQUIRE(apply_pod(d, "lonely",
+                    "  - name: web\n    image: skiff-test/health:1\n"
+                    "    imagePullPolicy: Never\n"));
   std::string uid;
   REQUIRE(eventually(
       [&] {
@@ -327,17 +334,11 @@ TEST_CASE("docker engine: a container over its memory limit is OOMKilled and res
   d.start({"--engine", "docker"});
   REQUIRE(eventually([&] { return api_answers(d); }, 60000ms));
   INFO(d.log());
-  const fs::path manifest = d.state_dir() / "hog.yaml";
-  {
-    // `tail` of an endless line keeps all of it: memory grows until the cgroup's limit.
-    std::ofstream out(manifest);
-    out << "apiVersion: v1\nkind: Pod\nmetadata:\n  name: hog\nspec:\n"
-           "  terminationGracePeriodSeconds: 1\n  containers:\n  - name: hog\n"
-           "    image: skiff-test/busybox:1\n    imagePullPolicy: Never\n"
-           "    command: [\"sh\", \"-c\", \"tail /dev/zero\"]\n"
-           "    resources:\n      limits:\n        memory: 32Mi\n";
-  }
-  REQUIRE(d.skiff("apply -f " + manifest.string()).exit_code == 0);
+  // `tail` of an endless line keeps all of it: memory grows until the cgroup's limit.
+  REQUIRE(apply_pod(d, "hog",
+                    "  - name: hog\n    image: skiff-test/busybox:1\n    imagePullPolicy: Never\n"
+                    "    command: [\"sh\", \"-c\", \"tail /dev/zero\"]\n"
+                    "    resources:\n      limits:\n        memory: 32Mi\n"));
   nlohmann::json status;
   CHECK(eventually(
       [&] {
