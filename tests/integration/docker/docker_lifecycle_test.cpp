@@ -81,10 +81,16 @@ std::string sandbox_of(const std::string& pod_uid, bool all = false) {
   return r.output;
 }
 
+// The pod's first container status; one with empty state and lastState while the kubelet has
+// not reported any (a const json's operator[] must never be asked for a missing key).
 const nlohmann::json& first_status(const nlohmann::json& pod) {
-  static const nlohmann::json kNone = nlohmann::json::object();
-  const auto& cs = pod["status"].value("containerStatuses", nlohmann::json::array());
-  return cs.empty() ? kNone : pod["status"]["containerStatuses"][0];
+  static const nlohmann::json kNone = {{"state", nlohmann::json::object()},
+                                       {"lastState", nlohmann::json::object()}};
+  const auto status = pod.find("status");
+  if (status == pod.end()) return kNone;
+  const auto cs = status->find("containerStatuses");
+  if (cs == status->end() || !cs->is_array() || cs->empty()) return kNone;
+  return cs->front();
 }
 
 bool pod_ready(const nlohmann::json& pod) {

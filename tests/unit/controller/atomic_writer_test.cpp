@@ -131,12 +131,19 @@ TEST_CASE("a reader never sees a half-written update", "[volumes][atomic]") {
   const std::string big_a(64 * 1024, 'a'), big_b(64 * 1024, 'b');
   REQUIRE(write_atomically(dir, {{"one", big_a, 0644}, {"two", big_a, 0644}}));
   std::atomic<bool> stop{false};
-  std::atomic<int> reads{0}, bad{0};
+  std::atomic<int> reads{0}, bad{0}, missing{0};
   std::thread reader([&] {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     while (!stop && std::chrono::steady_clock::now() < deadline) {
       const std::string v = slurp(dir / "one");
-      if (v != big_a && v != big_b) ++bad;
+      // A reader preempted between resolving ..data and opening the file while two updates
+      // pass can find its folder gone (kubelet's layout has the same window): that is a failed
+      // open, counted apart, never content. Content is always one version whole.
+      if (v == "<missing>") {
+        ++missing;
+      } else if (v != big_a && v != big_b) {
+        ++bad;
+      }
       ++reads;
     }
   });
@@ -146,8 +153,9 @@ TEST_CASE("a reader never sees a half-written update", "[volumes][atomic]") {
   }
   stop = true;
   reader.join();
-  INFO("reads: " << reads.load());
+  INFO("reads: " << reads.load() << ", failed opens: " << missing.load());
   CHECK(reads > 0);
   CHECK(bad == 0);
+  CHECK(missing * 100 <= reads);  // rare: only across two updates inside one lookup
   CHECK(versions(dir).size() == 2);
 }
