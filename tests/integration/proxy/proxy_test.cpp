@@ -212,3 +212,63 @@ TEST_CASE("UDP: each client is a flow that sticks to one endpoint until idle",
   std::this_thread::sleep_for(800ms);
   CHECK(a.ask("127.96.200.11", 24053, "x4").first == "u3:x4");
 }
+
+TEST_CASE("every address of a Service answers: its ports, node ports and external IPs",
+          "[proxy][integration][addresses]") {
+  // One NodePort Service with two named ports to different backends and an external IP, next
+  // to a headless Service with the same ports: bytes go through each address the first one
+  // serves, and the headless one gets nothing.
+  Backend web("web", Backend::Mode::kName), admin("admin", Backend::Mode::kName);
+  ServiceView s;
+  s.ns = "default";
+  s.name = "shop";
+  s.type = "NodePort";
+  s.cluster_ip = "127.96.200.20";
+  s.external_ips = {"127.96.201.20"};
+  ServicePortView http;
+  http.name = "http";
+  http.port = 24060;
+  http.node_port = 24061;
+  http.endpoints = endpoints_of({&web});
+  ServicePortView metrics;
+  metrics.name = "admin";
+  metrics.port = 24062;
+  metrics.node_port = 24063;
+  metrics.endpoints = endpoints_of({&admin});
+  s.ports = {http, metrics};
+  ServiceView headless = s;
+  headless.name = "shop-pods";
+  headless.type = "ClusterIP";
+  headless.cluster_ip = "None";
+  headless.headless = true;
+  headless.external_ips.clear();
+  for (auto& p : headless.ports) {
+    p.port += 10;  // 24070, 24072: free, so a listener there could only be the headless one's
+    p.node_port = 0;
+  }
+
+  Harness h;
+  h.publish({s, headless});
+  CHECK(h.proxy().errors().empty());
+  CHECK(h.proxy().listening() ==
+        std::vector<std::string>{"TCP 127.0.0.1:24061", "TCP 127.0.0.1:24063",
+                                 "TCP 127.96.200.20:24060", "TCP 127.96.200.20:24062",
+                                 "TCP 127.96.201.20:24060", "TCP 127.96.201.20:24062"});
+  CHECK(ask("127.96.200.20", 24060) == "web");
+  CHECK(ask("127.96.200.20", 24062) == "admin");
+  CHECK(ask(kNode, 24061) == "web");
+  CHECK(ask(kNode, 24063) == "admin");
+  CHECK(ask("127.96.201.20", 24060) == "web");
+  CHECK(ask("127.96.201.20", 24062) == "admin");
+  // NodePort: the node address serves the node ports only, not the Service ports.
+  CHECK(ask(kNode, 24060).rfind("connect failed", 0) == 0);
+  CHECK(ask(kNode, 24070).rfind("connect failed", 0) == 0);
+  CHECK(ask(kNode, 24072).rfind("connect failed", 0) == 0);
+
+  // The external IP leaves with the next snapshot; the Service's other addresses stay.
+  s.external_ips.clear();
+  h.publish({s, headless});
+  CHECK(ask("127.96.201.20", 24060).rfind("connect failed", 0) == 0);
+  CHECK(ask("127.96.200.20", 24060) == "web");
+  CHECK(ask(kNode, 24063) == "admin");
+}
