@@ -1,11 +1,14 @@
 #include "controller/engine/local_route.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <spdlog/spdlog.h>
+#include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -139,6 +142,54 @@ Existing find_existing(uint32_t network, int prefix, std::string& what) {
   return found;
 }
 
+// Takes the range's claim: the lock file, created if need be, locked exclusively without
+// waiting, and the pid written in it for the error a second daemon gets. Returns its
+// descriptor, -1 when no claim file can be made (a read-only /run; then nothing guards the
+// range, as before claims existed), or the error naming the daemon that holds it.
+config::Result<int> claim(const std::string& cidr, uint32_t network, int prefix) {
+  char dotted[INET_ADDRSTRLEN] = {};
+  ::inet_ntop(AF_INET, &network, dotted, sizeof dotted);
+  const std::string path = std::string(LocalRoute::kLockDir) + "/service-cidr-" + dotted + "_" +
+                           std::to_string(prefix) + ".lock";
+  if (::mkdir(LocalRoute::kLockDir, 0755) != 0 && errno != EEXIST) {
+    spdlog::warn("cannot make {}: {}; nothing stops another daemon from using {} too",
+                 LocalRoute::kLockDir, std::strerror(errno), cidr);
+    return -1;
+  }
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd < 0) {
+    spdlog::warn("cannot open {}: {}; nothing stops another daemon from using {} too", path,
+                 std::strerror(errno), cidr);
+    return -1;
+  }
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int error = errno;
+    char pid[32] = {};
+    const ssize_t n = ::pread(fd, pid, sizeof pid - 1, 0);
+    ::close(fd);
+    std::string holder = n > 0 ? std::string(pid, static_cast<std::size_t>(n)) : "";
+    while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
+    if (error != EWOULDBLOCK) {
+      return config::ApiError{
+          500,
+          "InternalError",
+          "claiming the service CIDR " + cidr + " (" + path + "): " + std::strerror(error),
+          {}};
+    }
+    return config::ApiError{409,
+                            "Conflict",
+                            "the service CIDR " + cidr + " is used by another skiff daemon" +
+                                (holder.empty() ? "" : " (pid " + holder + ")") +
+                                " on this host; give this one another --service-cidr",
+                            {}};
+  }
+  const std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) < 0) {
+    spdlog::debug("writing the pid into {}: {}", path, std::strerror(errno));
+  }
+  return fd;
+}
+
 }  // namespace
 
 config::Result<std::unique_ptr<LocalRoute>> LocalRoute::add(const std::string& cidr) {
@@ -157,6 +208,12 @@ config::Result<std::unique_ptr<LocalRoute>> LocalRoute::add(const std::string& c
   }
   const uint32_t mask = prefix == 32 ? 0xffffffffu : ~(0xffffffffu >> prefix);
   const uint32_t network = htonl(ntohl(addr.s_addr) & mask);
+  auto claimed = claim(cidr, network, prefix);
+  if (!claimed) return claimed.error();
+  const int claim_fd = *claimed;
+  auto made = [&](bool owned) {
+    return std::unique_ptr<LocalRoute>(new LocalRoute(cidr, network, prefix, owned, claim_fd));
+  };
   const int r = route_request(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, network, prefix);
   if (r == -EEXIST) {
     std::string what;
@@ -168,8 +225,9 @@ config::Result<std::unique_ptr<LocalRoute>> LocalRoute::add(const std::string& c
             "service CIDR {} is local on this host: taking over the route an earlier skiff "
             "left (route local {} dev lo proto {})",
             cidr, cidr, static_cast<int>(kProtocol));
-        return std::unique_ptr<LocalRoute>(new LocalRoute(cidr, network, prefix, true));
+        return made(true);
       case Existing::kConflict:
+        if (claim_fd >= 0) ::close(claim_fd);
         return config::ApiError{409,
                                 "Conflict",
                                 "making the service CIDR " + cidr +
@@ -184,9 +242,10 @@ config::Result<std::unique_ptr<LocalRoute>> LocalRoute::add(const std::string& c
         "the local route for {} exists already (not made by skiff); it is left in "
         "place at exit",
         cidr);
-    return std::unique_ptr<LocalRoute>(new LocalRoute(cidr, network, prefix, false));
+    return made(false);
   }
   if (r != 0) {
+    if (claim_fd >= 0) ::close(claim_fd);
     return config::ApiError{403,
                             "Forbidden",
                             "making the service CIDR " + cidr + " local (ip route add local " +
@@ -195,15 +254,19 @@ config::Result<std::unique_ptr<LocalRoute>> LocalRoute::add(const std::string& c
                             {}};
   }
   spdlog::info("service CIDR {} is local on this host (route local {} dev lo)", cidr, cidr);
-  return std::unique_ptr<LocalRoute>(new LocalRoute(cidr, network, prefix, true));
+  return made(true);
 }
 
 LocalRoute::~LocalRoute() {
-  if (!owned_) return;
-  const int r = route_request(RTM_DELROUTE, 0, network_, prefix_);
-  if (r != 0 && r != -ESRCH) {
-    spdlog::warn("removing the local route for {}: {}", cidr_, std::strerror(-r));
+  if (owned_) {
+    const int r = route_request(RTM_DELROUTE, 0, network_, prefix_);
+    if (r != 0 && r != -ESRCH) {
+      spdlog::warn("removing the local route for {}: {}", cidr_, std::strerror(-r));
+    }
   }
+  // The claim goes last, so the next daemon finds the route gone. The file stays: removing it
+  // would race with a daemon that has just opened it.
+  if (claim_fd_ >= 0) ::close(claim_fd_);
 }
 
 }  // namespace skiff::controller::engine
