@@ -20,13 +20,85 @@ def ratio(a, b):
     return a / b if b else float("nan")
 
 
+def fmt(x, spec=".0f"):
+    return "n/a" if x is None or x != x else format(x, spec)
+
+
+def read_kernel(path):
+    """name -> (kernel share 0..1 or None, perf samples or None), from parse.py's kernel rows."""
+    shares = {}
+    if not path or not os.path.exists(path):
+        return shares
+    for line in open(path):
+        f = line.rstrip("\n").split("\t")
+        if len(f) == 4 and f[0] == "kernel":
+            shares[f[1]] = (None if f[2] == "n/a" else float(f[2]),
+                            None if f[3] == "n/a" else int(f[3]))
+    return shares
+
+
+def machine_allows(a, med, kernel):
+    """The section that sets skiff's figures against the floor and the kernel's share of the CPU,
+    all from this run. Returns its lines (empty if the run has no floor)."""
+    one = [n for n in ("skiff-1w", "unbound", "dnsmasq", "floor") if n in med]
+    peers = [n for n in ("unbound", "dnsmasq") if n in med]
+    if "floor" not in med or not peers:
+        return []
+    out = ["## What this machine allows\n"]
+    out.append("The one-core servers and `floor` (`bench/tools/dns_floor.cpp`: one thread, "
+               "recvmmsg, check the question, answer in place, sendmmsg with a client's replies "
+               "as one UDP GSO message as skiff sends them; no zone, no TCP, no EDNS), on the "
+               "same core with the same load. *Kernel share*: the share of the "
+               f"server's CPU samples in `[kernel.kallsyms]`, from `perf record -p PID -- sleep 2` "
+               f"started 1 s into one more {a.prof_secs} s throughput run after the rounds "
+               "(`perf report --no-children --sort dso`). The kernel's part (receiving, sending "
+               "over loopback, waking dnsperf, epoll) is what no server code can remove, so "
+               "*queries/CPU-s with zero user-space cost* = queries/CPU-s / kernel share is the "
+               "most a server on this host could answer per CPU-second.\n")
+    out.append("| server | queries/CPU-s | kernel share | perf samples | queries/CPU-s with zero "
+               "user-space cost | queries/s | server cores |")
+    out.append("|---|---|---|---|---|---|---|")
+    bound = {}
+    for n in one:
+        share, samples = kernel.get(n, (None, None))
+        bound[n] = med[n]["per_cpu"] / share if share else None
+        out.append(f"| {n} | {med[n]['per_cpu']:.0f} | "
+                   f"{fmt(share * 100 if share is not None else None, '.1f')}"
+                   f"{' %' if share is not None else ''} | {fmt(samples, 'd')} | "
+                   f"{fmt(bound[n])} | {med[n]['qps']:.0f} | {med[n]['cores']:.2f} |")
+    out.append("")
+    best = max(peers, key=lambda n: med[n]["per_cpu"])
+    target = 1.5 * med[best]["per_cpu"]
+    out.append(f"- Better peer per CPU-second: {best}, {med[best]['per_cpu']:.0f} queries/CPU-s; "
+               f"1.5× that: {target:.0f}.")
+    out.append(f"- floor: {med['floor']['per_cpu']:.0f} queries/CPU-s = "
+               f"{ratio(med['floor']['per_cpu'], med[best]['per_cpu']):.2f}× {best}.")
+    for n in ("skiff-1w", "floor"):
+        if n in bound and bound[n]:
+            out.append(f"- {n} with zero user-space cost: {bound[n]:.0f} queries/CPU-s = "
+                       f"{ratio(bound[n], med[best]['per_cpu']):.2f}× {best} "
+                       f"(target 1.5×: {target:.0f}).")
+        elif n in med:
+            out.append(f"- {n} with zero user-space cost: n/a (no kernel share: perf could not "
+                       "record).")
+    best_q = max(peers, key=lambda n: med[n]["qps"])
+    line = (f"- Queries/s: floor {med['floor']['qps']:.0f} using {med['floor']['cores']:.2f} of "
+            f"its core; 1.5× {best_q} is {1.5 * med[best_q]['qps']:.0f} "
+            f"({ratio(1.5 * med[best_q]['qps'], med['floor']['qps']):.2f}× the floor's)")
+    if "skiff-1w" in med:
+        line += (f"; skiff-1w {med['skiff-1w']['qps']:.0f} "
+                 f"({ratio(med['skiff-1w']['qps'], med['floor']['qps']):.2f}× the floor's)")
+    out.append(line + ".\n")
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
-    for flag in ("--raw", "--date", "--load", "--md", "--dat", "--skiff", "--unbound", "--dnsmasq",
+    for flag in ("--raw", "--kernel", "--date", "--load", "--md", "--dat", "--skiff", "--unbound", "--dnsmasq",
                  "--dnsperf"):
         ap.add_argument(flag, default="")
     for flag in ("--secs", "--rounds", "--lat-secs", "--lat-qps", "--outstanding", "--clients",
-                 "--client-cpu", "--server-cpu"):
+                 "--client-cpu", "--server-cpu", "--prof-secs"):
         ap.add_argument(flag, type=int, default=0)
     a = ap.parse_args()
 
@@ -77,17 +149,20 @@ def main():
 
     with open(a.dat, "w") as d:
         for n in order:
-            if n in med:
-                d.write(f"{n} {med[n]['qps']:.0f}\n")
+            if n in med:  # the floor in grey: a reference, not a peer
+                colour = 0x909090 if n == "floor" else 0x3070B0
+                d.write(f"{n} {med[n]['qps']:.0f} {colour}\n")
 
     out = []
     out.append(f"# DNS benchmark, {a.date}\n")
     out.append("Produced by `bench/dns/run.sh` (see `bench/README.md`). dnsperf asks every server "
                "the same A name (`bench.default.svc.cluster.local`), one server at a time, all on "
                "loopback, in interleaved rounds; each figure is the median over the rounds.\n")
-    out.append(f"- **One core each** (`skiff-1w`, `unbound`, `dnsmasq`): the server is pinned to "
-               f"CPU {a.server_cpu} (`taskset`), dnsperf to CPU {a.client_cpu}. skiff has one DNS "
-               "worker, unbound `num-threads: 1`, dnsmasq is single-threaded.")
+    out.append(f"- **One core each** (`skiff-1w`, `unbound`, `dnsmasq`, `floor`): the server is "
+               f"pinned to CPU {a.server_cpu} (`taskset`), dnsperf to CPU {a.client_cpu}. skiff "
+               "has one DNS worker, unbound `num-threads: 1`, dnsmasq is single-threaded. `floor` "
+               "is no peer but a reference: the least a UDP DNS server can do per query "
+               "(`bench/tools/dns_floor.cpp`).")
     out.append("- **All cores** (`skiff-all`, `unbound-all`): skiff with one DNS worker per core, "
                "unbound with one thread per core and `so-reuseport: yes`; nothing pinned, so "
                "dnsperf shares the cores with the server.\n")
@@ -152,6 +227,7 @@ def main():
     out.append("")
     out.append("Lost queries in the throughput runs: " +
                (", ".join(f"{n} {med[n]['lost']}" for n in lossy) if lossy else "none") + ".\n")
+    out += machine_allows(a, med, read_kernel(a.kernel))
     out.append("## Commands\n")
     out.append("- skiff: `skiff daemon --dns-workers 1|0 --dns-addr 127.0.0.1:15353` with a "
                "selector-less ClusterIP Service `bench` (clusterIP 127.96.0.10).")
@@ -161,8 +237,14 @@ def main():
                "15354 and 15357.")
     out.append("- dnsmasq: `--no-resolv --no-hosts --address=/bench.default.svc.cluster.local/"
                "127.96.0.10`, port 15355.")
-    out.append("- raw dnsperf output, skiff logs and its `skiff_dns_*` metrics after the run: "
-               f"`bench/results/dns-{a.date}-raw/`.\n")
+    out.append("- floor: `dns_floor --addr 127.0.0.1:15360 --name bench.default.svc.cluster.local "
+               "--a 127.96.0.10` (`bench/tools/dns_floor.cpp`, `g++ -O2`).")
+    out.append(f"- kernel share: `perf record -p PID -o FILE -- sleep 2`, 1 s into a {a.prof_secs} s "
+               "run of the same dnsperf line; `perf report -i FILE --no-children --sort dso "
+               "--stdio -n`.")
+    out.append("- raw dnsperf output, skiff logs and its `skiff_dns_*` metrics after the run, the "
+               "floor's counts (`floor.log`), perf's tables (`*-perf-dso.txt`, `kernel.tsv`): "
+               f"`dns-{a.date}-raw/` beside this file.\n")
     with open(a.md, "w") as f:
         f.write("\n".join(out))
 

@@ -2,8 +2,16 @@
 # Measures skiff's cluster DNS side by side with unbound and dnsmasq: dnsperf asks each server the
 # same A name, one server at a time, for a bounded time, in several interleaved rounds. One command:
 #   bench/dns/run.sh [path/to/skiff]
-# Loopback only; everything it starts is stopped on exit. Installs dnsperf, unbound and
-# dnsmasq-base from Debian when missing (root). Results: bench/results/dns-YYYY-MM-DD.{md,png}.
+# Loopback only; everything it starts is stopped on exit. Installs dnsperf, unbound, dnsmasq-base,
+# g++ and linux-perf from Debian when missing (root). Results: bench/results/dns-YYYY-MM-DD.{md,png}
+# for a run of the default length or longer; a shorter run (a smoke test) writes to RESULTS_DIR
+# (default /tmp/skiff-bench-quick) so it never replaces a kept result.
+#
+# The floor: `floor` is bench/tools/dns_floor.cpp, the least a UDP DNS server can do per query
+# (recvmmsg, check the question, answer in place, sendmmsg with UDP GSO), pinned like the others.
+# After the rounds, one more throughput run of skiff-1w, unbound, dnsmasq and floor each is
+# sampled with `perf record` for the share of the server's CPU spent in the kernel, which no
+# server code can remove; the report turns both into what this machine allows per CPU-second.
 #
 # Fairness: every one-thread server (skiff with one worker, unbound num-threads 1, dnsmasq) runs
 # pinned to CPU $SERVER_CPU and dnsperf to CPU $CLIENT_CPU, so each server has one core of its own
@@ -23,8 +31,13 @@ OUTSTANDING="${OUTSTANDING:-200}" # dnsperf -q: queries in flight (closed loop)
 CLIENTS="${CLIENTS:-8}"         # dnsperf -c: source ports, spread over SO_REUSEPORT sockets
 CLIENT_CPU="${CLIENT_CPU:-0}"   # where dnsperf runs against the one-thread servers
 SERVER_CPU="${SERVER_CPU:-1}"   # where the one-thread servers run
+PROF_SECS="${PROF_SECS:-4}"     # length of each profiled run; perf samples 2 s from 1 s into it
 DATE="$(date -u +%F)"
-RESULTS="$ROOT/bench/results"
+if [ "$SECS" -ge 10 ] && [ "$ROUNDS" -ge 3 ] && [ "$LAT_SECS" -ge 5 ]; then
+  RESULTS="${RESULTS_DIR:-$ROOT/bench/results}"
+else
+  RESULTS="${RESULTS_DIR:-/tmp/skiff-bench-quick}" # a smoke run is no result to keep
+fi
 NAME="bench.default.svc.cluster.local"
 ADDR="127.96.0.10"
 NCPU="$(nproc)"
@@ -41,6 +54,8 @@ need dnsmasq dnsmasq-base
 need dig bind9-dnsutils
 need gnuplot gnuplot-nox
 need taskset util-linux
+need g++ g++
+need perf linux-perf || echo "perf is not available: the kernel-share profile will say n/a" >&2
 [ -x "$SKIFF" ] || { echo "skiff binary not found: $SKIFF" >&2; exit 1; }
 if [ "$NCPU" -lt 2 ]; then CLIENT_CPU=0; SERVER_CPU=0; fi # one core: pinning separates nothing
 
@@ -112,6 +127,16 @@ taskset -c "$SERVER_CPU" dnsmasq --keep-in-foreground --conf-file=/dev/null --no
 PIDS+=($!)
 dnsmasq_PID=$!
 
+# ---- floor: bench/tools/dns_floor.cpp, 127.0.0.1:15360 --------------------------------------
+g++ -std=c++20 -O2 -Wall -Wextra -Wpedantic -Werror -o "$TMP/dns_floor" \
+  "$ROOT/bench/tools/dns_floor.cpp"
+# It exits by itself after a bound on the whole run, should this script be killed outright.
+FLOOR_BOUND=$((ROUNDS * 6 * (SECS + 5) + 6 * (LAT_SECS + 5) + 4 * (PROF_SECS + 15) + 300))
+taskset -c "$SERVER_CPU" "$TMP/dns_floor" --addr 127.0.0.1:15360 --name "$NAME" --a "$ADDR" \
+  --seconds "$FLOOR_BOUND" 2>"$TMP/floor.log" &
+PIDS+=($!)
+floor_PID=$!
+
 # ---- skiff: a selector-less ClusterIP Service, so the name has an A record ------------------
 cat >"$TMP/skiff-bench.yaml" <<CONF
 apiVersion: v1
@@ -141,6 +166,7 @@ start_skiff() { # workers cpus log-name
 wait_dns 15354
 wait_dns 15355
 wait_dns 15357
+wait_dns 15360
 
 # ---- measurement ---------------------------------------------------------------------------
 RAW="$TMP/raw.tsv"
@@ -189,6 +215,8 @@ for round in $(seq "$ROUNDS"); do
   [ "$round" = "$ROUNDS" ] && latency unbound 15354 "$unbound_PID" one
   throughput dnsmasq 15355 "$dnsmasq_PID" "$round" one
   [ "$round" = "$ROUNDS" ] && latency dnsmasq 15355 "$dnsmasq_PID" one
+  throughput floor 15360 "$floor_PID" "$round" one
+  [ "$round" = "$ROUNDS" ] && latency floor 15360 "$floor_PID" one
   start_skiff 0 "0-$((NCPU - 1))" skiff-all
   throughput skiff-all 15353 "$SKIFF_PID" "$round" all
   if [ "$round" = "$ROUNDS" ]; then
@@ -201,15 +229,54 @@ for round in $(seq "$ROUNDS"); do
   [ "$round" = "$ROUNDS" ] && latency unbound-all 15357 "$unbound_all_PID" all
 done
 
+# ---- kernel share: where each one-core server's CPU goes at saturation -----------------------
+# profile NAME PORT PID: the throughput run's dnsperf line for PROF_SECS, with perf sampling the
+# server for 2 s from 1 s in; keeps perf's table of samples per shared object (the kernel is
+# "[kernel.kallsyms]"). A perf that cannot record leaves no table, and the report says n/a.
+KERNEL="$TMP/kernel.tsv"
+: >"$KERNEL"
+profile() {
+  local name="$1" port="$2" pid="$3" load
+  echo "== $name profile" >&2
+  taskset -c "$CLIENT_CPU" timeout $((PROF_SECS + 30)) dnsperf -s 127.0.0.1 -p "$port" \
+    -d "$TMP/queries.txt" -l "$PROF_SECS" -c "$CLIENTS" -q "$OUTSTANDING" -t 2 \
+    >"$TMP/$name-prof.txt" 2>&1 &
+  load=$!
+  sleep 1
+  if command -v perf >/dev/null 2>&1 &&
+    timeout 30 perf record -q -p "$pid" -o "$TMP/$name.perf.data" -- sleep 2 \
+      >"$TMP/$name-perf.log" 2>&1; then
+    perf report -i "$TMP/$name.perf.data" --no-children --sort dso --stdio -n \
+      2>>"$TMP/$name-perf.log" |
+      grep -v '^# (Tip' >"$TMP/$name-perf-dso.txt" || true
+  else
+    echo "perf record failed for $name (see $name-perf.log)" >&2
+  fi
+  rm -f "$TMP/$name.perf.data"
+  wait "$load" || echo "dnsperf failed for $name (profile)" >&2
+  python3 "$HERE/parse.py" kernel "$name" "$TMP/$name-perf-dso.txt" >>"$KERNEL"
+  sleep 1
+}
+start_skiff 1 "$SERVER_CPU" skiff-1w
+profile skiff-1w 15353 "$SKIFF_PID"
+stop_pid "$SKIFF_PID"
+profile unbound 15354 "$unbound_PID"
+profile dnsmasq 15355 "$dnsmasq_PID"
+profile floor 15360 "$floor_PID"
+stop_pid "$floor_PID" # it prints its counts on exit
+
 RAWDIR="$RESULTS/dns-$DATE-raw"
 rm -rf "$RAWDIR"
 mkdir -p "$RAWDIR"
-cp "$TMP"/*-qps-*.txt "$RAW" "$RAWDIR"/
+cp "$TMP"/*-qps-*.txt "$RAW" "$KERNEL" "$TMP/floor.log" "$RAWDIR"/
+cp "$TMP"/*-perf-dso.txt "$TMP"/*-perf.log "$RAWDIR"/ 2>/dev/null || true
+for f in "$TMP"/*-prof.txt; do tail -n 30 "$f" >"$RAWDIR/$(basename "$f")"; done
 for f in "$TMP"/*-lat.txt; do tail -n 30 "$f" >"$RAWDIR/$(basename "$f")"; done
 cp "$TMP"/skiff-*.log "$TMP/skiff-metrics.txt" "$RAWDIR"/ 2>/dev/null || true
 
 python3 "$HERE/report.py" --raw "$RAW" --date "$DATE" --load "$LOAD_START" \
   --md "$RESULTS/dns-$DATE.md" --dat "$TMP/qps.dat" --secs "$SECS" --rounds "$ROUNDS" \
+  --kernel "$KERNEL" --prof-secs "$PROF_SECS" \
   --lat-secs "$LAT_SECS" --lat-qps "$LAT_QPS" --outstanding "$OUTSTANDING" --clients "$CLIENTS" \
   --client-cpu "$CLIENT_CPU" --server-cpu "$SERVER_CPU" \
   --skiff "$("$SKIFF" --version 2>/dev/null | head -1) ($(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet 2>/dev/null || echo '+changes'))" \
