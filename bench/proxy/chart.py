@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 import figures as F  # noqa: E402
 
-COLORS = {"haproxy": "#e8912d", "nginx-stream": "#3f9e5b"}
+COLORS = {"haproxy": "#e8912d", "nginx-stream": "#3f9e5b", "floor": "#8a8a8a"}
 SKIFF_COLORS = ["#1c4fa8", "#7ea6e3"]
 TARGET_COLOR = "#c0282d"
 

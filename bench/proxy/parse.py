@@ -5,10 +5,14 @@
 
 DIR holds the run's files for NAME, one per test and round: NAME-ka-R.txt and NAME-close-R.txt
 (wrk), NAME-bulk-R.json (iperf3), NAME-udp-R.json (udp_blast), NAME-hold-R.json (tcp_hold),
-NAME-ka-R.cpu and NAME-close-R.cpu (the proxy's CPU ticks during that wrk run).
+NAME-ka-R.cpu and NAME-close-R.cpu (the proxy's CPU ticks during that wrk run), NAME-perf.txt
+(`perf report --sort dso` of the proxy during one more keep-alive run) and NAME-perf-wrk.txt (that
+run's wrk output).
 Figures: ka_rps, ka_p99_ms, close_rps, bulk_gbps (each the mean over the rounds, the per-round
-values kept under "rounds"), ka_cpu_us and close_cpu_us (proxy CPU microseconds per request), udp (udp_blast's counts summed over the rounds), hold (tcp_hold's
-JSON), wrk_errors (socket errors + non-2xx over every wrk run) and problems (what went wrong, in
+values kept under "rounds"), ka_cpu_us and close_cpu_us (proxy CPU microseconds per request),
+udp (udp_blast's counts summed over the rounds), hold (tcp_hold's JSON), profile (the perf
+table: kernel_pct, the share of samples in the kernel, and the top DSOs; or why there is none),
+wrk_errors (socket errors + non-2xx over every wrk run) and problems (what went wrong, in
 words). A test with no usable output gives null, so one failed tool never hides the rest of the
 run.
 """
@@ -102,6 +106,28 @@ def cpu_us_per_request(directory, name, test):
     return seconds * 1e6 / requests if requests else None
 
 
+def profile(directory, name, problems):
+    """The kernel's share of the proxy's CPU samples from NAME-perf.txt (`perf report --sort dso
+    --stdio`): {"kernel_pct", "event", "samples", "dsos": [[dso, pct], ...], "ka_rps"}, or
+    {"error": why} if perf gave no table; None if the profile was not run."""
+    text = read(f"{directory}/{name}-perf.txt")
+    if text is None:
+        return None
+    # A binary replaced on disk while it runs is listed as "NAME (deleted)".
+    dsos = [[m.group(2).strip().removesuffix(" (deleted)"), float(m.group(1))]
+            for m in re.finditer(r"^\s+([\d.]+)%\s+(\S.*?)\s*$", text, re.M)]
+    if not dsos:
+        why = next((line.strip() for line in text.splitlines()
+                    if line.strip() and not line.startswith("#")), "no samples")
+        problems.append(f"profile: {why[:200]}")
+        return {"error": why[:200]}
+    event = re.search(r"^# Samples: (\S+) of event '([^']*)'", text, re.M)
+    rps, _, _ = wrk_figures(read(f"{directory}/{name}-perf-wrk.txt"), "profile run", [])
+    return {"kernel_pct": sum(pct for dso, pct in dsos if dso == "[kernel.kallsyms]"),
+            "event": event.group(2) if event else None,
+            "samples": event.group(1) if event else None, "dsos": dsos[:6], "ka_rps": rps}
+
+
 def round_of(path):
     return int(path.rsplit("-", 1)[1].split(".")[0])
 
@@ -162,6 +188,7 @@ def main():
         "close_cpu_us": cpu_us_per_request(directory, name, "close"),
         "udp": combine_udp(udp),
         "hold": holds[-1] if holds else None,
+        "profile": profile(directory, name, problems),
         "wrk_errors": sum(k[2] for k in ka) + sum(c[2] for c in close),
         "rounds": {"ka_rps": [k[0] for k in ka], "ka_p99_ms": [k[1] for k in ka],
                    "close_rps": [c[0] for c in close], "bulk_gbps": bulk,

@@ -93,6 +93,82 @@ def hold_table(rows):
                   "proxy fds before → held → after close"], out)
 
 
+def profile_cells(row):
+    """(kernel share, the rest by DSO) of a proxy's perf profile, as text."""
+    prof = row.get("profile")
+    if not prof:
+        return "not profiled", "–"
+    if prof.get("error"):
+        return "n/a", prof["error"]
+    rest = ", ".join(f"{dso} {pct:.1f} %" for dso, pct in prof["dsos"]
+                     if dso != "[kernel.kallsyms]")
+    return f"{prof['kernel_pct']:.1f} %", rest or "–"
+
+
+def machine_section(rows, skiff_name):
+    """"What this machine allows": the floor relay's figures next to the proxies', from this run."""
+    direct, floor = F.by_name(rows, "direct"), F.by_name(rows, F.FLOOR)
+    if not floor or not direct:
+        return "The floor relay did not run, so this run cannot say what the machine allows.\n"
+    proxies = [r for r in rows if r["name"] != "direct"]
+    out = []
+    for r in proxies:
+        kernel, rest = profile_cells(r)
+        out.append([r["name"], F.fmt(F.value(r, "ka_cpu_us"), 1),
+                    F.fmt(F.value(r, "close_cpu_us"), 1), kernel, rest,
+                    F.fmt(F.ratio_to(r, direct, "ka_rps")),
+                    F.fmt(F.ratio_to(r, direct, "close_rps"))])
+    cpu = table(["proxy", "CPU µs/req keep-alive", "CPU µs/req new conn",
+                 "kernel share of CPU samples (keep-alive)", "other samples by DSO",
+                 "KA ×direct", "new conn ×direct"], out)
+    floor_ka, floor_close = (F.ratio_to(floor, direct, "ka_rps"),
+                             F.ratio_to(floor, direct, "close_rps"))
+    needed, via_haproxy = F.needed_ka_ratio(rows)
+    close_needed = F.TARGET_TO_DIRECT["close_rps"]
+    lines = [
+        f"- The floor relay: keep-alive {F.fmt(floor_ka)} × direct, new connection per request "
+        f"{F.fmt(floor_close)} × direct.",
+    ]
+    if needed is not None:
+        lines.append(
+            f"- The keep-alive targets need {skiff_name} at ≥ {needed:.2f} × direct in this "
+            f"run: ≥ {F.TARGET_TO_DIRECT['ka_rps']:.2f} × direct, and "
+            f"{F.TARGET_TO_HAPROXY['ka_rps']:g} × HAProxy's "
+            f"{F.fmt(F.ratio_to(F.by_name(rows, 'haproxy'), direct, 'ka_rps'))} = "
+            f"{via_haproxy:.2f} × direct. The floor reached {F.fmt(floor_ka)}"
+            + (f" ({floor_ka / needed:.0%} of it)." if floor_ka else "."))
+    lines.append(f"- The new-connection target needs ≥ {close_needed:.2f} × direct; the floor "
+                 f"reached {F.fmt(floor_close)}"
+                 + (f" ({floor_close / close_needed:.0%} of it)." if floor_close else "."))
+    floor_cpu = F.value(floor, "ka_cpu_us")
+    for r in proxies:
+        us = F.value(r, "ka_cpu_us")
+        if us is None:
+            continue
+        text = f"- {r['name']}: {us:.1f} µs of CPU per keep-alive request"
+        if r is not floor and floor_cpu is not None:
+            text += f", {us - floor_cpu:+.1f} µs ({us / floor_cpu - 1:+.0%}) against the floor"
+        prof = r.get("profile") or {}
+        if prof.get("kernel_pct") is not None:
+            user = 100.0 - prof["kernel_pct"]
+            text += (f"; {user:.1f} % of its samples outside the kernel, "
+                     f"≈ {us * user / 100:.1f} µs per request")
+        lines.append(text + ".")
+    events = {(r.get("profile") or {}).get("event") for r in proxies} - {None}
+    how = f"perf's `{'`, `'.join(sorted(events))}` event" if events else "perf"
+    return f"""The floor is `bench/tools/tcp_relay.cpp`: one thread, one edge-triggered epoll set,
+recv and send through one 64 KiB buffer, round robin; no timeouts, metrics, logging or splice.
+Per keep-alive request it makes the system calls a user-space TCP proxy cannot avoid (recv and
+send each way, a share of an epoll_wait) and nothing else. "CPU µs/req" is each proxy's user +
+system time during the wrk runs divided by the requests served. The kernel share is from {how}
+sampling the proxy's processes for 2 s of one more keep-alive run (`perf report --sort dso`).
+
+{cpu}
+
+{chr(10).join(lines)}
+"""
+
+
 def main():
     ap = argparse.ArgumentParser()
     for flag in ("raw", "date", "load", "md", "commands", "skiff-1w", "settings"):
@@ -106,8 +182,9 @@ def main():
 
     checks = F.target_checks(rows, args.skiff_1w)
     verdict = {True: "met", False: "**not met**", None: "n/a"}
-    targets = table(["target (issue #4, skiff on one worker)", "wanted", "measured", ""],
-                    [[w, t, m, verdict[ok]] for w, t, m, ok in checks])
+    targets = table(["target (issue #4, skiff on one worker)", "wanted", "measured", "",
+                     "floor relay, same figure"],
+                    [[w, t, m, verdict[ok], fl] for w, t, m, fl, ok in checks])
     problems = [f"- {r['name']}: {p}" for r in rows for p in r.get("problems", [])]
     settings = dict(kv.split("=", 1) for kv in args.settings.split())
     with open(args.commands, encoding="utf-8") as f:
@@ -139,11 +216,14 @@ with other work.
 
 {targets}
 
+## What this machine allows
+
+{machine_section(rows, args.skiff_1w)}
 ## Ratios
 
 "×direct": target / direct (p99: direct / target), so 1.00 = no proxy cost and higher is better
 in every column. "×HAProxy": target / HAProxy (p99: HAProxy / target); above 1.00 beats HAProxy.
-HAProxy has no UDP proxying, so it has no UDP figure.
+HAProxy has no UDP proxying and the floor relay is TCP only, so they have no UDP figure.
 
 {ratios}
 

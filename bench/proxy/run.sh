@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Measures skiff's proxy side by side with HAProxy, nginx stream and a direct connection: HTTP
-# keep-alive req/s and p99, a new connection per request, bulk TCP, UDP packets/s, and the memory
-# of 10 000 idle connections. One command: bench/proxy/run.sh [path/to/skiff]. Loopback only;
-# everything it starts is stopped on exit; every load is bounded in count and time (about 5 min
+# Measures skiff's proxy side by side with HAProxy, nginx stream, a floor relay (the least a
+# user-space TCP proxy can do: bench/tools/tcp_relay.cpp) and a direct connection: HTTP keep-alive
+# req/s and p99, a new connection per request, bulk TCP, UDP packets/s, and the memory of 10 000
+# idle connections; then a perf profile of each one-thread proxy under keep-alive load gives the
+# kernel's share of its CPU. One command: bench/proxy/run.sh [path/to/skiff]. Loopback only;
+# everything it starts is stopped on exit; every load is bounded in count and time (about 6 min
 # in all). Results: bench/results/proxy-YYYY-MM-DD.{md,png} and proxy-YYYY-MM-DD-raw/.
 #
 # For quick comparisons while working on the proxy (the results then go to RESULTS_DIR, default
-# /tmp/skiff-bench-quick, not to bench/results):
+# /tmp/skiff-bench-quick, not to bench/results; so do those of runs shorter than the defaults):
 #   TESTS="ka close"          only these tests (of: ka close bulk udp hold)
 #   SKIFF_BASE=path/to/skiff  adds target "skiff-base": that binary on one worker, so an old and
 #                             a new build are measured side by side in the same run
@@ -31,7 +33,10 @@ ALL_CORES="${ALL_CORES:-1}"
 for test in $TESTS; do
   case " $ALL_TESTS " in *" $test "*) ;; *) echo "unknown test in TESTS: $test" >&2; exit 2 ;; esac
 done
-if [ "$TESTS" = "$ALL_TESTS" ] && [ -z "$SKIFF_BASE" ] && [ "$ALL_CORES" = 1 ]; then
+if [ "$TESTS" = "$ALL_TESTS" ] && [ -z "$SKIFF_BASE" ] && [ "$ALL_CORES" = 1 ] &&
+  [ "$ROUNDS" -ge 3 ] && [ "$KA_SECS" -ge 4 ] && [ "$CLOSE_SECS" -ge 4 ] &&
+  [ "$BULK_SECS" -ge 2 ] && [ "$UDP_SECS" -ge 2 ] && [ "$HOLD_CONNS" -ge 10000 ] &&
+  [ "$HOLD_IDLE" -ge 3 ]; then
   RESULTS="${RESULTS_DIR:-$ROOT/bench/results}"
 else
   RESULTS="${RESULTS_DIR:-/tmp/skiff-bench-quick}" # a partial run is no result to keep
@@ -50,6 +55,12 @@ done
 if [ "${#MISSING[@]}" -gt 0 ]; then
   echo "installing ${MISSING[*]}" >&2
   DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${MISSING[@]}" >/dev/null
+fi
+# perf only serves the kernel-share profile: without it the run goes on and the profile says n/a.
+if ! command -v perf >/dev/null 2>&1; then
+  echo "installing linux-perf" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends linux-perf \
+    >/dev/null 2>&1 || echo "linux-perf not installed: no kernel-share profile" >&2
 fi
 [ -x "$SKIFF" ] || { echo "skiff binary not found: $SKIFF" >&2; exit 1; }
 
@@ -80,7 +91,7 @@ LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # ---- load tools and echo backends -------------------------------------------------------------
 mkdir -p "$TMP/tools"
-for tool in udp_echo udp_blast tcp_echo tcp_hold; do
+for tool in udp_echo udp_blast tcp_echo tcp_hold tcp_relay; do
   g++ -std=c++20 -O2 -Wall -Wextra -Wpedantic -Werror -o "$TMP/tools/$tool" \
     "$ROOT/bench/tools/$tool.cpp"
 done
@@ -115,7 +126,7 @@ wait_udp() {
   return 1
 }
 
-# ---- backends: nginx on 127.0.0.11-14:8081, iperf3 on .11:5201, echoes ------------------------
+# ---- backends: nginx on 127.0.0.11-14:8081, iperf3 on .11:5201, echoes (.15-19, .21) ----------
 cat >"$TMP/backend.conf" <<CONF
 worker_processes 1;
 daemon off;
@@ -141,7 +152,7 @@ PIDS+=($!)
 "$T/udp_echo" --seconds 1200 127.0.0.11:7001 127.0.0.12:7001 127.0.0.13:7001 127.0.0.14:7001 &
 PIDS+=($!)
 "$T/tcp_echo" --seconds 1200 127.0.0.15:7100 127.0.0.16:7100 127.0.0.17:7100 127.0.0.18:7100 \
-  127.0.0.19:7100 &
+  127.0.0.19:7100 127.0.0.21:7100 &
 PIDS+=($!)
 for a in 11 12 13 14; do wait_http "http://127.0.0.$a:8081/"; done
 wait_tcp 127.0.0.11 5201
@@ -210,8 +221,25 @@ CONF
 nginx -c "$TMP/stream.conf" -p "$TMP" -e "$TMP/stream-error.log" &
 STREAM_PID=$!
 PIDS+=("$STREAM_PID")
+
+# ---- floor: tcp_relay, one process per listener, :9300 (http), :9310 (iperf3), :9320 (idle) ----
+# The least a user-space TCP proxy can do (see bench/tools/tcp_relay.cpp): one thread, epoll,
+# recv/send. Its CPU per request is what the kernel charges any such proxy on this machine.
+FLOOR_PIDS=""
+for spec in "9300 127.0.0.11:8081 127.0.0.12:8081 127.0.0.13:8081 127.0.0.14:8081" \
+  "9310 127.0.0.11:5201" "9320 127.0.0.21:7100"; do
+  read -r port backends <<<"$spec"
+  # shellcheck disable=SC2086 # the backend list is meant to split
+  "$T/tcp_relay" --seconds 1200 "127.0.0.1:$port" $backends >>"$TMP/floor.log" 2>&1 &
+  PIDS+=($!)
+  FLOOR_PIDS+="${FLOOR_PIDS:+,}$!"
+done
+
 wait_http "http://127.0.0.1:9001/"
 wait_http "http://127.0.0.1:9002/"
+wait_http "http://127.0.0.1:9300/"
+wait_tcp 127.0.0.1 9310
+wait_tcp 127.0.0.1 9320
 wait_udp 127.0.0.1:9032
 # nginx's memory is its master's plus its worker's.
 STREAM_PIDS="$STREAM_PID,$(pgrep -P "$STREAM_PID" | paste -sd, -)"
@@ -267,12 +295,13 @@ start_skiff() { # WORKERS API_PORT SERVICE_CIDR BASE_PORT HOLD_BACKEND_IP [BINAR
 # ---- targets -----------------------------------------------------------------------------------
 # name -> "HTTP_HOSTPORT BULK_HOST BULK_PORT UDP_HOSTPORT|- HOLD_HOSTPORT|- PIDS|-"
 declare -A TARGET
-TARGETS=(direct skiff-1w haproxy nginx-stream)
+TARGETS=(direct skiff-1w haproxy nginx-stream floor)
 TARGET[direct]="127.0.0.11:8081 127.0.0.11 5201 127.0.0.11:7001 - -"
 start_skiff 1 18910 127.98.0.0/16 9000 127.0.0.15
 TARGET[skiff-1w]="127.0.0.1:9000 127.0.0.1 9010 127.0.0.1:9030 127.0.0.1:9020 $SKIFF_PID"
 TARGET[haproxy]="127.0.0.1:9001 127.0.0.1 9011 - 127.0.0.1:9021 $HAPROXY_PID"
 TARGET[nginx-stream]="127.0.0.1:9002 127.0.0.1 9012 127.0.0.1:9032 127.0.0.1:9022 $STREAM_PIDS"
+TARGET[floor]="127.0.0.1:9300 127.0.0.1 9310 - 127.0.0.1:9320 $FLOOR_PIDS"
 SKIFF_ALL=""
 if [ -n "$SKIFF_BASE" ]; then
   [ -x "$SKIFF_BASE" ] || { echo "SKIFF_BASE binary not found: $SKIFF_BASE" >&2; exit 1; }
@@ -352,6 +381,33 @@ if [[ " $TESTS " == *" hold "* ]]; then
   for name in "${TARGETS[@]}"; do run_test hold "$name" 1; done
 fi
 
+# ---- kernel share: where each one-thread proxy's CPU goes under keep-alive load ----------------
+# One more keep-alive run per proxy (same wrk line, 3 s) with perf sampling the proxy's processes
+# for 2 s from 0.5 s in; only the table of samples per DSO (kernel, the binary, libc...) is kept.
+# Without perf, or where it may not record (no permission, no counters), the table says why and
+# the report prints n/a.
+if [[ " $TESTS " == *" ka "* ]]; then
+  echo "== kernel share (perf)" >&2
+  for name in skiff-1w haproxy nginx-stream floor; do
+    read -r http _ _ _ _ pids <<<"${TARGET[$name]}"
+    out="$TMP/$name-perf"
+    timeout 30 wrk -t1 -c50 -d3s --latency "http://$http/" >"$out-wrk.txt" 2>&1 &
+    wrk_pid=$!
+    sleep 0.5
+    if ! command -v perf >/dev/null 2>&1; then
+      echo "perf: not installed" >"$out.txt"
+    elif timeout 20 perf record -p "$pids" -o "$out.data" -- sleep 2 >"$out.log" 2>&1; then
+      perf report -i "$out.data" --no-children --sort dso --stdio >"$out.txt" 2>>"$out.log" ||
+        echo "perf report failed: $(tail -n 3 "$out.log" | tr '\n' ' ')" >"$out.txt"
+    else
+      echo "perf record failed: $(tail -n 3 "$out.log" | tr '\n' ' ')" >"$out.txt"
+    fi
+    rm -f "$out.data" "$out.data.old" "$out.log"
+    wait "$wrk_pid" || echo "wrk failed during the profile of $name" >&2
+    sleep 0.5
+  done
+fi
+
 RAW="$TMP/raw.jsonl"
 : >"$RAW"
 for name in "${TARGETS[@]}"; do "$PY" "$HERE/parse.py" "$name" "$TMP" >>"$RAW"; done
@@ -362,7 +418,8 @@ rm -rf "$RAWDIR"
 mkdir -p "$RAWDIR"
 shopt -s nullglob # a run of only some tests has no files of the others
 cp "$TMP"/*-ka-*.txt "$TMP"/*-close-*.txt "$TMP"/*-bulk-*.json "$TMP"/*-udp-*.json \
-  "$TMP"/*-hold-*.json "$TMP"/*.cpu "$TMP"/skiff-*.log "$RAW" "$RAWDIR"/
+  "$TMP"/*-hold-*.json "$TMP"/*.cpu "$TMP"/*-perf.txt "$TMP"/*-perf-wrk.txt "$TMP"/skiff-*.log \
+  "$RAW" "$RAWDIR"/
 shopt -u nullglob
 
 SETTINGS="rounds=$ROUNDS ka=$KA_SECS close=$CLOSE_SECS bulk=$BULK_SECS udp=$UDP_SECS hold=$HOLD_CONNS"
@@ -373,5 +430,6 @@ SETTINGS+=" nginx_version=$(nginx -v 2>&1 | sed 's|.*nginx/||')"
   --md "$RESULTS/proxy-$DATE.md" --commands "$HERE/commands.txt" --skiff-1w skiff-1w \
   --settings "$SETTINGS" --nofile "$NOFILE"
 "$PY" "$HERE/chart.py" --raw "$RAW" --out "$RESULTS/proxy-$DATE.png" --skiff-1w skiff-1w \
-  --title "skiff proxy vs HAProxy and nginx stream, one thread each — $DATE, $NPROC CPUs ($(uname -n))"
+  --title "skiff proxy vs HAProxy, nginx stream and a floor relay, one thread each — $DATE, \
+$NPROC CPUs ($(uname -n))"
 echo "wrote $RESULTS/proxy-$DATE.md and $RESULTS/proxy-$DATE.png" >&2
