@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 
 namespace bench {
 
@@ -55,6 +56,30 @@ inline long positive(const char* option, const char* value) {
     die(std::string(option) + " wants a positive integer, got '" + value + "'");
   }
   return n;
+}
+
+// The command line of a tool taking "[--seconds S] HOST:PORT...": the seconds (default
+// `seconds`) and the addresses in order; anything else, or fewer than `min_addresses`, dies
+// with `usage`.
+struct SecondsAndAddresses {
+  double seconds;
+  std::vector<std::string> addresses;
+};
+inline SecondsAndAddresses parse_seconds_and_addresses(int argc, char** argv, const char* usage,
+                                                       double seconds, std::size_t min_addresses) {
+  SecondsAndAddresses out{seconds, {}};
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--seconds" && i + 1 < argc) {
+      out.seconds = static_cast<double>(positive("--seconds", argv[++i]));
+    } else if (!arg.empty() && arg[0] != '-') {
+      out.addresses.push_back(arg);
+    } else {
+      die(usage);
+    }
+  }
+  if (out.addresses.size() < min_addresses) die(usage);
+  return out;
 }
 
 // Raises the soft descriptor limit to the hard one (the tools hold thousands of sockets).

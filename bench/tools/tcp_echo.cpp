@@ -101,19 +101,7 @@ struct Server {
 
 int main(int argc, char** argv) {
   const char* usage = "usage: tcp_echo [--seconds S] HOST:PORT [HOST:PORT...]";
-  double seconds = 900;
-  std::vector<std::string> where;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "--seconds" && i + 1 < argc) {
-      seconds = static_cast<double>(bench::positive("--seconds", argv[++i]));
-    } else if (!arg.empty() && arg[0] != '-') {
-      where.push_back(arg);
-    } else {
-      bench::die(usage);
-    }
-  }
-  if (where.empty()) bench::die(usage);
+  const auto [seconds, where] = bench::parse_seconds_and_addresses(argc, argv, usage, 900, 1);
   bench::raise_nofile();
   std::signal(SIGTERM, on_signal);
   std::signal(SIGINT, on_signal);
