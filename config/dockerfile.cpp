@@ -225,7 +225,11 @@ Result<DockerfileImage> parse_dockerfile(std::string_view text) {
       if (w[0].find('=') == std::string::npos) {
         // Legacy form: ENV name value with spaces (one variable, the rest of the line).
         if (w.size() < 2) return error(in.line, "ENV: missing value for " + w[0]);
-        std::string rest = trim(std::string_view(in.args).substr(in.args.find_first_of(" \t")));
+        // The name ends at the first whitespace, as Docker splits it (any isspace() character:
+        // words() split on those too, so there is one).
+        const size_t space = in.args.find_first_of(" \t\r\n\v\f");
+        if (space == std::string::npos) return error(in.line, "ENV: missing value for " + w[0]);
+        std::string rest = trim(std::string_view(in.args).substr(space));
         std::vector<std::string> vw = words(rest, s, true);
         std::string value;
         for (const auto& x : vw) value += (value.empty() ? "" : " ") + x;
@@ -241,13 +245,13 @@ Result<DockerfileImage> parse_dockerfile(std::string_view text) {
           pairs.emplace_back(x.substr(0, eq), x.substr(eq + 1));
         }
       }
-      for (auto& [k, v] : pairs) {
+      for (auto& pair : pairs) {
         auto it = std::find_if(s.image.env.begin(), s.image.env.end(),
-                               [&](const auto& e) { return e.first == k; });
+                               [&](const auto& e) { return e.first == pair.first; });
         if (it != s.image.env.end()) {
-          it->second = v;
+          it->second = pair.second;
         } else {
-          s.image.env.emplace_back(k, v);
+          s.image.env.push_back(pair);
         }
       }
     } else if (kw == "WORKDIR") {

@@ -90,7 +90,8 @@ int64_t read_int64(const json& j, const std::string& p) {
   }
   if (j.is_number_float()) {
     double d = j.get<double>();
-    if (d == static_cast<double>(static_cast<int64_t>(d)) && d > -9.2e18 && d < 9.2e18) {
+    // The range first: converting a double outside int64's range is undefined behaviour.
+    if (d > -9.2e18 && d < 9.2e18 && d == static_cast<double>(static_cast<int64_t>(d))) {
       return static_cast<int64_t>(d);
     }
   }

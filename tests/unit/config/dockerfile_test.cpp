@@ -80,3 +80,16 @@ TEST_CASE("errors name the line", "[dockerfile]") {
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().message == "Dockerfile:2: EXPOSE: invalid port \"http\"");
 }
+
+TEST_CASE("the legacy ENV form splits at any whitespace, not only space and tab",
+          "[dockerfile]") {
+  // Found by the config fuzzer: a vertical tab between name and value made the parser look for
+  // a space that was not there, and throw out of parse_dockerfile.
+  auto r = parse_dockerfile(std::string("FROM a\nENV NAME\vsome value\n"));
+  REQUIRE(r.ok());
+  REQUIRE(r->env.size() == 1);
+  CHECK(r->env[0] == std::pair<std::string, std::string>{"NAME", "some value"});
+  r = parse_dockerfile(std::string("FROM a\nENV NAME\fvalue\n"));
+  REQUIRE(r.ok());
+  CHECK(r->env[0].second == "value");
+}

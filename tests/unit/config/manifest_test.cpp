@@ -98,6 +98,22 @@ TEST_CASE("a wrong type names the field and its line", "[manifest]") {
   CHECK(r.objects.empty());
 }
 
+TEST_CASE("a number too large for an integer field is a type error, whole or not",
+          "[manifest]") {
+  // Found by the config fuzzer: 1e300 used to be converted to int64 before its range was
+  // checked, which is undefined behaviour.
+  for (const char* value : {"1e300", "-1e300", "9.3e18", "2.5"}) {
+    CAPTURE(value);
+    std::string text = kSeedYaml;
+    text.replace(text.find("replicas: 4"), 11, std::string("replicas: ") + value);
+    LoadResult r = load_manifests(text, "f.yaml");
+    REQUIRE(r.diagnostics.size() == 1);
+    CHECK(r.diagnostics[0].to_string() ==
+          "f.yaml:19:13: spec.replicas: expected integer, got number");
+    CHECK(r.objects.empty());
+  }
+}
+
 TEST_CASE("malformed YAML is one error at yaml-cpp's position", "[manifest]") {
   LoadResult r = load_manifests("apiVersion: v1\nkind: Service\nmetadata: [a, b\n", "bad.yaml");
   REQUIRE(r.diagnostics.size() == 1);

@@ -1,13 +1,17 @@
 #!/bin/sh
-# Builds the DNS codec libFuzzer target with clang and runs it for a bounded time on a copy of
-# the seed corpus (libFuzzer adds to the corpus directory it is given; the checked-in seeds stay
+# Builds one libFuzzer target with clang and runs it for a bounded time on a copy of its seed
+# corpus (libFuzzer adds to the corpus directory it is given; the checked-in seeds stay
 # untouched). Exit status: 0 no crash, 77 skipped (no clang or no libFuzzer runtime; ctest maps
 # it to "skipped" through SKIP_RETURN_CODE), anything else a build failure or a crash.
-# Usage: run_fuzz.sh SOURCE_DIR WORK_DIR [SECONDS]
+# Usage: run_fuzz.sh SOURCE_DIR WORK_DIR SECONDS CORPUS_DIR SOURCE.cpp... [-lLIB...]
+#   SOURCE.cpp paths are relative to SOURCE_DIR (the first one holds LLVMFuzzerTestOneInput);
+#   -l arguments are passed to the link.
 set -u
 src=${1:?source dir}
 work=${2:?work dir}
-seconds=${3:-30}
+seconds=${3:?seconds}
+corpus_seeds=${4:?corpus dir}
+shift 4
 skip=77
 
 cxx=${SKIFF_FUZZ_CXX:-clang++}
@@ -17,7 +21,7 @@ if ! command -v "$cxx" >/dev/null 2>&1; then
 fi
 mkdir -p "$work" || exit 1
 
-# A bare probe tells "this toolchain has no libFuzzer runtime" (skip) apart from "the codec does
+# A bare probe tells "this toolchain has no libFuzzer runtime" (skip) apart from "the code does
 # not compile" (failure).
 probe="$work/probe.cpp"
 echo 'extern "C" int LLVMFuzzerTestOneInput(const unsigned char*, unsigned long) { return 0; }' \
@@ -29,19 +33,26 @@ if ! "$cxx" -fsanitize=fuzzer "$probe" -o "$work/probe" 2>"$work/probe.log"; the
   exit $skip
 fi
 
-binary="$work/codec_fuzz"
+sources=""
+libs=""
+for arg in "$@"; do
+  case "$arg" in
+  -l*) libs="$libs $arg" ;;
+  *) sources="$sources $src/$arg" ;;
+  esac
+done
+binary="$work/fuzz_target"
+# shellcheck disable=SC2086 # word splitting of the lists is intended
 if ! "$cxx" -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined \
-  -fno-sanitize-recover=undefined -I"$src" \
-  "$src/dns/codec.cpp" "$src/tests/unit/dns/fuzz/codec_fuzz.cpp" -o "$binary"; then
+  -fno-sanitize-recover=undefined -I"$src" $sources -o "$binary" $libs; then
   echo "FAIL: the fuzz target did not build" >&2
   exit 1
 fi
 
 corpus="$work/corpus"
-rm -rf "$corpus" && mkdir -p "$corpus" && cp "$src"/tests/unit/dns/fuzz/corpus/* "$corpus"/ ||
-  exit 1
+rm -rf "$corpus" && mkdir -p "$corpus" && cp "$src/$corpus_seeds"/* "$corpus"/ || exit 1
 # -timeout bounds one input (a hang counts as a failure); -max_total_time bounds the run.
-"$binary" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=1024 \
+"$binary" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
   -artifact_prefix="$work/" "$corpus"
 status=$?
 if [ $status -ne 0 ]; then
