@@ -8,7 +8,7 @@ DIR holds the run's files for NAME, one per test and round: NAME-ka-R.txt and NA
 NAME-ka-R.cpu and NAME-close-R.cpu (the proxy's CPU ticks during that wrk run), NAME-perf.txt
 (`perf report --sort dso` of the proxy during one more keep-alive run) and NAME-perf-wrk.txt (that
 run's wrk output).
-Figures: ka_rps, ka_p99_ms, close_rps, bulk_gbps (each the mean over the rounds, the per-round
+Figures: ka_rps, ka_p99_ms, close_rps, bulk_gbps (each the median over the rounds, the per-round
 values kept under "rounds"), ka_cpu_us and close_cpu_us (proxy CPU microseconds per request),
 udp (udp_blast's counts summed over the rounds), hold (tcp_hold's JSON), profile (the perf
 table: kernel_pct, the share of samples in the kernel, and the top DSOs; or why there is none),
@@ -19,6 +19,7 @@ run.
 import glob
 import json
 import re
+import statistics
 import sys
 
 UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
@@ -138,9 +139,11 @@ def files(directory, name, test, ext):
     return sorted(glob.glob(pattern), key=round_of)
 
 
-def mean(values):
+def median(values):
+    """The middle of the rounds: one round the machine's background load hit does not move it,
+    where it would move a mean."""
     values = [v for v in values if v is not None]
-    return sum(values) / len(values) if values else None
+    return statistics.median(values) if values else None
 
 
 def combine_udp(runs):
@@ -180,10 +183,10 @@ def main():
         problems.append("bulk: no iperf3 output")
     row = {
         "name": name,
-        "ka_rps": mean([k[0] for k in ka]),
-        "ka_p99_ms": mean([k[1] for k in ka]),
-        "close_rps": mean([c[0] for c in close]),
-        "bulk_gbps": mean(bulk),
+        "ka_rps": median([k[0] for k in ka]),
+        "ka_p99_ms": median([k[1] for k in ka]),
+        "close_rps": median([c[0] for c in close]),
+        "bulk_gbps": median(bulk),
         "ka_cpu_us": cpu_us_per_request(directory, name, "ka"),
         "close_cpu_us": cpu_us_per_request(directory, name, "close"),
         "udp": combine_udp(udp),

@@ -231,7 +231,7 @@ HAProxy has no UDP proxying and the floor relay is TCP only, so they have no UDP
 
 {raw_table(rows)}
 
-Each figure is the mean over {settings["rounds"]} rounds; in each round every test visits every target
+Each figure is the median over {settings["rounds"]} rounds; in each round every test visits every target
 in turn (every other round in reverse order), so that changes in the machine's background load
 fall on all targets alike. UDP: `udp_blast` echoes through the proxy to `udp_echo`; pps = echoes
 received per second (each a datagram through the proxy and its reply back), loss = datagrams

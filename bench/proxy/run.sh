@@ -18,7 +18,7 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 SKIFF="${1:-${SKIFF:-$ROOT/build-lead/skiff}}"
-ROUNDS="${ROUNDS:-3}"            # every test visits every target once per round
+ROUNDS="${ROUNDS:-5}"            # every test visits every target once per round
 KA_SECS="${KA_SECS:-4}"          # keep-alive run length, per round
 CLOSE_SECS="${CLOSE_SECS:-4}"    # connection-per-request run length, per round
 BULK_SECS="${BULK_SECS:-2}"      # iperf3 run length, per round
@@ -34,7 +34,7 @@ for test in $TESTS; do
   case " $ALL_TESTS " in *" $test "*) ;; *) echo "unknown test in TESTS: $test" >&2; exit 2 ;; esac
 done
 if [ "$TESTS" = "$ALL_TESTS" ] && [ -z "$SKIFF_BASE" ] && [ "$ALL_CORES" = 1 ] &&
-  [ "$ROUNDS" -ge 3 ] && [ "$KA_SECS" -ge 4 ] && [ "$CLOSE_SECS" -ge 4 ] &&
+  [ "$ROUNDS" -ge 5 ] && [ "$KA_SECS" -ge 4 ] && [ "$CLOSE_SECS" -ge 4 ] &&
   [ "$BULK_SECS" -ge 2 ] && [ "$UDP_SECS" -ge 2 ] && [ "$HOLD_CONNS" -ge 10000 ] &&
   [ "$HOLD_IDLE" -ge 3 ]; then
   RESULTS="${RESULTS_DIR:-$ROOT/bench/results}"
