@@ -9,6 +9,7 @@
 
 #include "cli/node_printer.h"
 #include "config/labels.h"
+#include "controller/env_resolver.h"
 
 namespace skiff::cli {
 namespace {
@@ -311,6 +312,18 @@ void describe_env(Text& t, const config::Container& c) {
                 "'>  Optional: " + optional(src.secret_key_ref->optional);
       } else if (src.field_ref) {
         value = " (" + src.field_ref->api_version + ":" + src.field_ref->field_path + ")";
+      } else if (const auto& ref = src.resource_field_ref) {
+        // As kubectl describes it: the described container's own value (kubectl ignores
+        // containerName here), an unset limit shown as the node's.
+        config::Pod own;
+        own.spec.containers = {c};
+        auto v = controller::resource_field_value(
+            own, c, config::ResourceFieldSelector{"", ref->resource, ref->divisor}, {});
+        std::string shown = v ? *v : "<error>";
+        if (shown == "0" && (ref->resource == "limits.cpu" || ref->resource == "limits.memory")) {
+          shown = "node allocatable";
+        }
+        value = shown + " (" + ref->resource + ")";
       }
     }
     t.field(e.name, value, 6);

@@ -95,10 +95,20 @@ struct ObjectFieldSelector {
   bool operator==(const ObjectFieldSelector&) const = default;
 };
 
+// resourceFieldRef: a request or limit of a container of the pod (limits.cpu, requests.memory,
+// ...), divided by `divisor` and rounded up. `divisor` is a quantity as written; "" means 1.
+struct ResourceFieldSelector {
+  std::string container_name;  // "": the container the variable belongs to
+  std::string resource;
+  std::string divisor;
+  bool operator==(const ResourceFieldSelector&) const = default;
+};
+
 struct EnvVarSource {
   std::optional<KeySelector> config_map_key_ref;
   std::optional<KeySelector> secret_key_ref;
   std::optional<ObjectFieldSelector> field_ref;
+  std::optional<ResourceFieldSelector> resource_field_ref;
   bool operator==(const EnvVarSource&) const = default;
 };
 

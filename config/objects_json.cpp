@@ -146,6 +146,7 @@ void read(const json& j, const std::string& p, LabelSelector& v);
 void read(const json& j, const std::string& p, ContainerPort& v);
 void read(const json& j, const std::string& p, KeySelector& v);
 void read(const json& j, const std::string& p, ObjectFieldSelector& v);
+void read(const json& j, const std::string& p, ResourceFieldSelector& v);
 void read(const json& j, const std::string& p, EnvVarSource& v);
 void read(const json& j, const std::string& p, EnvVar& v);
 void read(const json& j, const std::string& p, EnvFromRef& v);
@@ -288,6 +289,7 @@ void read(const json& j, const std::string& p, EnvVarSource& v) {
   field(j, p, "configMapKeyRef", v.config_map_key_ref);
   field(j, p, "secretKeyRef", v.secret_key_ref);
   field(j, p, "fieldRef", v.field_ref);
+  field(j, p, "resourceFieldRef", v.resource_field_ref);
 }
 
 void read(const json& j, const std::string& p, EnvVar& v) {
@@ -339,6 +341,14 @@ void read_quantities(const json& o, const std::string& p, const char* key, Strin
     if (it.value().is_null()) continue;
     read_quantity(it.value(), at(path, it.key()), out[it.key()]);
   }
+}
+
+void read(const json& j, const std::string& p, ResourceFieldSelector& v) {
+  expect_object(j, p);
+  field(j, p, "containerName", v.container_name);
+  field(j, p, "resource", v.resource);
+  if (const json* divisor = find(j, "divisor"))
+    read_quantity(*divisor, at(p, "divisor"), v.divisor);
 }
 
 void read(const json& j, const std::string& p, ResourceRequirements& v) {
@@ -904,6 +914,13 @@ void to_json(json& j, const EnvVar& v) {
     if (v.value_from->field_ref) {
       from["fieldRef"] = {{"apiVersion", v.value_from->field_ref->api_version},
                           {"fieldPath", v.value_from->field_ref->field_path}};
+    }
+    if (const auto& ref = v.value_from->resource_field_ref) {
+      json r = json::object();
+      put(r, "containerName", ref->container_name);
+      r["resource"] = ref->resource;
+      put(r, "divisor", ref->divisor);
+      from["resourceFieldRef"] = std::move(r);
     }
     j["valueFrom"] = std::move(from);
   }

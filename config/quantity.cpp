@@ -1,8 +1,11 @@
 #include "config/quantity.h"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstdint>
 #include <limits>
+#include <string>
 
 namespace skiff::config {
 namespace {
@@ -172,6 +175,76 @@ bool is_known_container_resource(std::string_view name) {
     }
   }
   return true;
+}
+
+// The divisor as resource.Quantity.String() shows it, when its value is exactly a power of ten
+// or of 1024 (the only values a divisor may have): "1000m" -> "1", "0.001" -> "1m",
+// "1024Mi" -> "1Gi", "1e3" -> "1e3" (an exponent stays one); "0" for zero, which means unset.
+// nullopt for any other value. A fractional binary mantissa that lands on a power of ten
+// ("0.9765625Ki") is not recognised; nobody writes that.
+std::optional<std::string> canonical_divisor(std::string_view text) {
+  if (text.starts_with('+')) text.remove_prefix(1);
+  size_t end = 0;
+  while (end < text.size() && ((text[end] >= '0' && text[end] <= '9') || text[end] == '.')) ++end;
+  const std::string_view number = text.substr(0, end);
+  const std::string_view suffix = text.substr(end);
+  if (std::count(number.begin(), number.end(), '.') > 1) return std::nullopt;
+  const size_t dot = std::min(number.find('.'), number.size());
+  // The number's nonzero digits: where the first is (a power of ten), and whether it is alone.
+  int ones = 0;
+  int other = 0;
+  int shift = 0;  // number == 10^shift when ones == 1 && other == 0
+  std::string integer;
+  for (size_t i = 0; i < number.size(); ++i) {
+    const char c = number[i];
+    if (c == '.') continue;
+    if (i < dot) integer += c;
+    if (c == '0') continue;
+    if (c == '1' && ones == 0) {
+      ++ones;
+      shift = i < dot ? int(dot - i - 1) : -int(i - dot);
+    } else {
+      ++other;
+    }
+  }
+  if (number.empty() || number == ".") return std::nullopt;
+  if (ones == 0 && other == 0) return "0";
+  static constexpr std::string_view kDecimal[] = {"n", "u", "m", "", "k", "M", "G", "T", "P", "E"};
+  static constexpr std::string_view kBinary[] = {"", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"};
+  for (int k = 0; k < 10; ++k) {
+    if (suffix != kDecimal[k]) continue;
+    const int p = shift + 3 * (k - 3);
+    if (ones != 1 || other != 0 || p % 3 != 0 || p < -9 || p > 18) return std::nullopt;
+    return "1" + std::string(kDecimal[p / 3 + 3]);
+  }
+  for (int k = 1; k < 7; ++k) {
+    if (suffix != kBinary[k]) continue;
+    // A whole mantissa that is itself a power of 1024 ("1024Ki" is "1Mi").
+    const std::string_view fraction = dot < number.size() ? number.substr(dot + 1) : "";
+    if (fraction.find_first_not_of('0') != std::string_view::npos) return std::nullopt;
+    const auto first = integer.find_first_not_of('0');
+    if (first == std::string::npos || integer.size() - first > 19) return std::nullopt;
+    uint64_t mantissa = std::stoull(integer.substr(first));
+    int power = k;
+    while (mantissa % 1024 == 0 && mantissa > 1) {
+      mantissa /= 1024;
+      ++power;
+    }
+    if (mantissa != 1 || power > 6) return std::nullopt;
+    return "1" + std::string(kBinary[power]);
+  }
+  if (suffix.size() > 1 && (suffix[0] == 'e' || suffix[0] == 'E')) {
+    std::string_view exp = suffix.substr(1);
+    const bool negative = exp.starts_with('-');
+    if (exp.starts_with('-') || exp.starts_with('+')) exp.remove_prefix(1);
+    if (exp.empty() || exp.size() > 4 || exp.find_first_not_of("0123456789") != exp.npos) {
+      return std::nullopt;
+    }
+    const int p = shift + (negative ? -1 : 1) * std::stoi(std::string(exp));
+    if (ones != 1 || other != 0) return std::nullopt;
+    return p == 0 ? std::string("1") : "1e" + std::to_string(p);
+  }
+  return std::nullopt;
 }
 
 }  // namespace skiff::config

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -33,5 +34,10 @@ std::string format_bytes(int64_t bytes);
 // Resource names a container may request or limit: cpu, memory, ephemeral-storage,
 // hugepages-<size>, and extended resources with a domain prefix ("example.com/gpu").
 bool is_known_container_resource(std::string_view name);
+
+// A resourceFieldRef divisor as resource.Quantity.String() shows it, when its value is exactly
+// a power of ten or of 1024 ("1000m" -> "1", "1024Mi" -> "1Gi", "0" for zero); nullopt for any
+// other value. Validation compares divisors in this form, as the API server does.
+std::optional<std::string> canonical_divisor(std::string_view text);
 
 }  // namespace skiff::config

@@ -443,8 +443,54 @@ void check_key_ref(Errors& e, const std::string& field, const KeySelector& ref) 
   }
 }
 
+// resourceFieldRef of an env var (validateContainerResourceFieldSelector and
+// validateContainerResourceDivisor); `containers` are the pod's container names.
+void check_resource_field_ref(Errors& e, const std::string& field, const ResourceFieldSelector& ref,
+                              const std::set<std::string>& containers) {
+  if (!ref.container_name.empty() && !containers.contains(ref.container_name)) {
+    e.add(at(field, "containerName"), "Not found: " + quote(ref.container_name));
+  }
+  const std::string& r = ref.resource;
+  if (r.empty()) {
+    e.required(at(field, "resource"));
+  } else if (!one_of(r, {"limits.cpu", "limits.ephemeral-storage", "limits.memory", "requests.cpu",
+                         "requests.ephemeral-storage", "requests.memory"})) {
+    e.unsupported(at(field, "resource"), r,
+                  {"limits.cpu", "limits.ephemeral-storage", "limits.memory", "requests.cpu",
+                   "requests.ephemeral-storage", "requests.memory"});
+  }
+  if (ref.divisor.empty()) return;
+  const std::string df = at(field, "divisor");
+  if (auto v = parse_quantity_value(ref.divisor); !v) {
+    const std::string& why = v.error().message;
+    const auto colon = why.find("\": ");
+    e.invalid(df, std::string_view(ref.divisor),
+              colon == std::string::npos ? why : why.substr(colon + 3));
+    return;
+  }
+  const std::string divisor = canonical_divisor(ref.divisor).value_or("");
+  if (divisor == "0") return;  // zero is the unset divisor: 1
+  const bool cpu = one_of(r, {"limits.cpu", "requests.cpu"});
+  const bool memory = one_of(r, {"limits.memory", "requests.memory"});
+  const bool storage = one_of(r, {"limits.ephemeral-storage", "requests.ephemeral-storage"});
+  const bool decimal_or_binary = one_of(
+      divisor, {"1", "1k", "1M", "1G", "1T", "1P", "1E", "1Ki", "1Mi", "1Gi", "1Ti", "1Pi", "1Ei"});
+  // The API server quotes the resource, not the divisor, in these messages.
+  if (cpu && !one_of(divisor, {"1m", "1"})) {
+    e.invalid(df, std::string_view(r),
+              "only divisor's values 1m and 1 are supported with the cpu "
+              "resource");
+  } else if ((memory || storage) && !decimal_or_binary) {
+    e.invalid(df, std::string_view(r),
+              "only divisor's values 1, 1k, 1M, 1G, 1T, 1P, 1E, 1Ki, 1Mi, 1Gi, 1Ti, 1Pi, 1Ei are "
+              "supported with the " +
+                  std::string(memory ? "memory" : "local ephemeral storage") + " resource");
+  }
+}
+
 // A container's env: names, and valueFrom with exactly one source (ValidateEnv).
-void check_env(Errors& e, const std::string& path, const std::vector<EnvVar>& env) {
+void check_env(Errors& e, const std::string& path, const std::vector<EnvVar>& env,
+               const std::set<std::string>& containers) {
   for (size_t k = 0; k < env.size(); ++k) {
     const EnvVar& var = env[k];
     const std::string p = item(path, k);
@@ -457,7 +503,8 @@ void check_env(Errors& e, const std::string& path, const std::vector<EnvVar>& en
     const EnvVarSource& src = *var.value_from;
     const std::string vf = at(p, "valueFrom");
     const int sources = int(src.field_ref.has_value()) + int(src.config_map_key_ref.has_value()) +
-                        int(src.secret_key_ref.has_value());
+                        int(src.secret_key_ref.has_value()) +
+                        int(src.resource_field_ref.has_value());
     if (sources == 0) {
       e.invalid(vf, std::string_view(),
                 "must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or "
@@ -471,6 +518,9 @@ void check_env(Errors& e, const std::string& path, const std::vector<EnvVar>& en
     if (src.config_map_key_ref)
       check_key_ref(e, at(vf, "configMapKeyRef"), *src.config_map_key_ref);
     if (src.secret_key_ref) check_key_ref(e, at(vf, "secretKeyRef"), *src.secret_key_ref);
+    if (src.resource_field_ref) {
+      check_resource_field_ref(e, at(vf, "resourceFieldRef"), *src.resource_field_ref, containers);
+    }
   }
 }
 
@@ -518,6 +568,8 @@ void check_pod_spec(Errors& e, const std::string& path, const PodSpec& spec) {
   const std::set<std::string> volume_names = check_volumes(e, path, spec);
   const std::string cpath = at(path, "containers");
   if (spec.containers.empty()) e.required(cpath);
+  std::set<std::string> container_names;  // what resourceFieldRef.containerName may name
+  for (const Container& c : spec.containers) container_names.insert(c.name);
   std::set<std::string> names;
   std::set<std::string> port_names;
   for (size_t i = 0; i < spec.containers.size(); ++i) {
@@ -550,7 +602,7 @@ void check_pod_spec(Errors& e, const std::string& path, const PodSpec& spec) {
       if (port.host_port != 0) check_port_number(e, at(pp, "hostPort"), port.host_port);
       check_protocol(e, at(pp, "protocol"), port.protocol);
     }
-    check_env(e, at(p, "env"), c.env);
+    check_env(e, at(p, "env"), c.env, container_names);
     check_env_from(e, at(p, "envFrom"), c.env_from);
     check_volume_mounts(e, p, c, volume_names);
     check_resources(e, p, c.resources);
@@ -899,8 +951,12 @@ const Shape* shape_of(Kind kind) {
   static const Shape container_ports = list_of(&container_port);
   static const Shape key_ref = object({{"name", &any}, {"key", &any}, {"optional", &any}});
   static const Shape field_ref = object({{"fieldPath", &any}, {"apiVersion", &any}});
-  static const Shape value_from =
-      object({{"configMapKeyRef", &key_ref}, {"secretKeyRef", &key_ref}, {"fieldRef", &field_ref}});
+  static const Shape resource_field_ref =
+      object({{"containerName", &any}, {"resource", &any}, {"divisor", &any}});
+  static const Shape value_from = object({{"configMapKeyRef", &key_ref},
+                                          {"secretKeyRef", &key_ref},
+                                          {"fieldRef", &field_ref},
+                                          {"resourceFieldRef", &resource_field_ref}});
   static const Shape env_var =
       object({{"name", &any}, {"value", &any}, {"valueFrom", &value_from}});
   static const Shape env = list_of(&env_var);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "config/quantity.h"
 #include "config/validation.h"
 
 namespace skiff::controller {
@@ -108,6 +109,67 @@ config::Result<std::string> pod_field_value(const config::Pod& pod, const std::s
   return config::ApiError::bad_request("unsupported fieldPath: " + field_path);
 }
 
+config::Result<std::string> resource_field_value(const config::Pod& pod,
+                                                 const config::Container& container,
+                                                 const config::ResourceFieldSelector& ref,
+                                                 const EnvFieldContext& fields) {
+  const config::Container* target = &container;
+  if (!ref.container_name.empty()) {
+    auto it = std::find_if(pod.spec.containers.begin(), pod.spec.containers.end(),
+                           [&](const auto& c) { return c.name == ref.container_name; });
+    if (it == pod.spec.containers.end()) {
+      return config::ApiError::bad_request("container " + ref.container_name + " not found");
+    }
+    target = &*it;
+  }
+  const size_t dot = ref.resource.find('.');
+  const std::string kind = ref.resource.substr(0, dot);
+  const std::string name = dot == std::string::npos ? "" : ref.resource.substr(dot + 1);
+  if ((kind != "limits" && kind != "requests") ||
+      (name != "cpu" && name != "memory" && name != "ephemeral-storage")) {
+    return config::ApiError::bad_request("unsupported container resource : " + ref.resource);
+  }
+  const bool cpu = name == "cpu";
+  auto parse = [cpu](const std::string& text) {
+    return cpu ? config::parse_quantity_milli(text) : config::parse_quantity_value(text);
+  };
+
+  // Which quantity the field reads. Kubelet fills unset limits from the node's allocatable
+  // (defaultPodLimitsForDownwardAPI). skiff accounts no ephemeral storage of its own: a limit
+  // on it that is not set reads as the Node's allocatable ephemeral-storage (what build_node
+  // derives from the state dir's filesystem), and as 0 when the Node shows none.
+  const auto& limits = target->resources.limits;
+  const auto& requests = target->resources.requests;
+  std::string quantity = "0";
+  if (auto it = limits.find(name); it != limits.end()) {
+    quantity = it->second;
+  } else if (auto node = fields.node_allocatable.find(name);
+             kind == "limits" && node != fields.node_allocatable.end()) {
+    quantity = node->second;
+  }
+  if (kind == "requests") {
+    // An unset request is the limit when one is set (API defaulting), else 0.
+    if (auto it = requests.find(name); it != requests.end()) {
+      quantity = it->second;
+    } else if (!limits.contains(name)) {
+      quantity = "0";
+    }
+  }
+  auto amount = parse(quantity);
+  if (!amount) {
+    return config::ApiError::bad_request(ref.resource + ": " + amount.error().message);
+  }
+  int64_t divisor = cpu ? 1000 : 1;  // "1"
+  if (!ref.divisor.empty()) {
+    auto d = parse(ref.divisor);
+    if (!d) return config::ApiError::bad_request("divisor: " + d.error().message);
+    if (*d > 0) divisor = *d;  // 0 is the unset divisor; validation refuses negatives
+  }
+  int64_t value = *amount / divisor;  // rounded up: toward zero is up for negative amounts
+  if (*amount % divisor > 0) ++value;
+  return std::to_string(value);
+}
+
 config::Result<ResolvedEnv> resolve_env(const config::Pod& pod, const config::Container& container,
                                         const EnvFieldContext& fields, const ConfigLookup& lookup) {
   const std::string& ns = pod.metadata.namespace_;
@@ -187,6 +249,10 @@ config::Result<ResolvedEnv> resolve_env(const config::Pod& pod, const config::Co
       auto value = pod_field_value(pod, src.field_ref->field_path, fields);
       if (!value) return value.error();
       set(out.env, var.name, literal(*value));
+    } else if (src.resource_field_ref) {
+      auto value = resource_field_value(pod, container, *src.resource_field_ref, fields);
+      if (!value) return value.error();
+      set(out.env, var.name, *value);  // digits only
     }
   }
   return out;

@@ -134,8 +134,10 @@ void Kubelet::Impl::on_image(PodWorker& w, size_t index,
   req.container_name = c.spec.name;
   req.image = c.spec.image;
   req.restart_count = c.restart_count;
-  auto resolved = resolve_env(w.pod, c.spec, EnvFieldContext{w.pod_ip, options_.node_ip},
-                              store_config_lookup(store_));
+  EnvFieldContext fields{w.pod_ip, options_.node_ip, {}};
+  const ObjectPtr node = store_.get(Kind::kNode, "", options_.node_name);
+  if (const auto* n = as<config::Node>(node)) fields.node_allocatable = n->status.allocatable;
+  auto resolved = resolve_env(w.pod, c.spec, fields, store_config_lookup(store_));
   if (!resolved) return on_config_error(w, index, resolved.error().message);
   for (const auto& warning : resolved->warnings) {
     event(w, nullptr, "Warning", "InvalidEnvironmentVariableNames", warning);

@@ -282,7 +282,8 @@ TEST_CASE("fieldRef reads the pod's metadata, node and addresses") {
            from_field("APP", "metadata.labels['app']"),
            from_field("TEAM", "metadata.annotations['team']"),
            from_field("NOLABEL", "metadata.labels['absent']")};
-  auto r = resolve_env(web_pod(), c, EnvFieldContext{"127.27.1.5", "127.27.0.1"}, objects.lookup());
+  auto r =
+      resolve_env(web_pod(), c, EnvFieldContext{"127.27.1.5", "127.27.0.1", {}}, objects.lookup());
   REQUIRE(r.ok());
   auto env = as_map(r->env);
   CHECK(env["N"] == "web-1");
