@@ -43,7 +43,8 @@ for arg in "$@"; do
 done
 binary="$work/fuzz_target"
 # shellcheck disable=SC2086 # word splitting of the lists is intended
-if ! "$cxx" -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined \
+# -g1: line tables for the sanitizers' stack traces, without the full debug info's build time.
+if ! "$cxx" -std=c++20 -g1 -O1 -fsanitize=fuzzer,address,undefined \
   -fno-sanitize-recover=undefined -I"$src" $sources -o "$binary" $libs; then
   echo "FAIL: the fuzz target did not build" >&2
   exit 1
