@@ -81,8 +81,7 @@ TEST_CASE("errors name the line", "[dockerfile]") {
   CHECK(r.error().message == "Dockerfile:2: EXPOSE: invalid port \"http\"");
 }
 
-TEST_CASE("the legacy ENV form splits at any whitespace, not only space and tab",
-          "[dockerfile]") {
+TEST_CASE("the legacy ENV form splits at any whitespace, not only space and tab", "[dockerfile]") {
   // Found by the config fuzzer: a vertical tab between name and value made the parser look for
   // a space that was not there, and throw out of parse_dockerfile.
   auto r = parse_dockerfile(std::string("FROM a\nENV NAME\vsome value\n"));

@@ -98,8 +98,7 @@ TEST_CASE("a wrong type names the field and its line", "[manifest]") {
   CHECK(r.objects.empty());
 }
 
-TEST_CASE("a number too large for an integer field is a type error, whole or not",
-          "[manifest]") {
+TEST_CASE("a number too large for an integer field is a type error, whole or not", "[manifest]") {
   // Found by the config fuzzer: 1e300 used to be converted to int64 before its range was
   // checked, which is undefined behaviour.
   for (const char* value : {"1e300", "-1e300", "9.3e18", "2.5"}) {
