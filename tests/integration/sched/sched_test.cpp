@@ -298,17 +298,7 @@ TEST_CASE("Without root a pod with limits runs and an event says they are not en
                                 "--service-cidr",   "127.29.17.0/24",
                                 "--dns-addr",       ""};
   const fs::path log = dir / "daemon.log";
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(fd, 1);
-    ::dup2(fd, 2);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
+  const pid_t pid = spawn_logged(args, log);
   REQUIRE(pid > 0);
   auto client = [&](const std::string& a) {
     return run(skiff_binary() + " " + a + " --server " + server);

@@ -27,6 +27,25 @@ namespace skiff::test {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
+// Starts args[0] (a path) with args, its stdout and stderr to `log`, and returns its pid (-1 if
+// fork failed). The child gets SIGTERM when the test process dies, so a test that crashes never
+// leaves a server holding the ports the next run needs.
+inline pid_t spawn_logged(std::vector<std::string> args, const fs::path& log) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
 inline std::string read_file(const fs::path& p) {
   std::ifstream in(p);
   std::stringstream ss;
@@ -148,20 +167,7 @@ class Daemon {
              ? "127.100." + std::to_string(options_.api_port % 250) + ".0/24"
              : options_.service_cidr});
     args.insert(args.end(), extra.begin(), extra.end());
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      // A test process that crashes must not leave its daemon holding the ports the next
-      // run of the test needs.
-      ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-      int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      ::dup2(fd, 1);
-      ::dup2(fd, 2);
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
+    pid_ = spawn_logged(std::move(args), log_);
   }
 
   // Waits until the daemon printed "is ready at" for `count` Service addresses.
