@@ -69,6 +69,9 @@ class Kubelet::Impl {
     // flight for an older attempt is dropped.
     uint64_t generation = 0;
     int restart_count = 0;
+    // Its sandbox died while it ran or waited to restart: once the new sandbox is up it is
+    // restarted through the back-off (schedule_restart), not started at once.
+    bool restart_due = false;
     std::string image_id;
     std::optional<config::ContainerStateTerminated> last_terminated;
     std::optional<config::ContainerStateTerminated> terminated;  // final: it will not restart
@@ -151,6 +154,8 @@ class Kubelet::Impl {
   // ---- exits and restarts, a dead sandbox, image HEALTHCHECK (kubelet_restarts.cpp) -----
   void quiesce(ContainerRuntime& c);
   void on_exit(PodWorker& w, ContainerRuntime& c, const ContainerEvent& ev);
+  // A container that is to run again: now, or after its back-off (CrashLoopBackOff).
+  void schedule_restart(PodWorker& w, size_t index);
   void restart_container(PodWorker& w, size_t index);
   void on_sandbox_lost(PodWorker& w);
   void on_exit_sandbox_lost(PodWorker& w, ContainerRuntime& c,

@@ -123,7 +123,14 @@ void Kubelet::Impl::create_sandbox(PodWorker& w) {
     if (w->terminating) return check_finished(*w);
     if (shutting_down_) return;
     for (size_t i = 0; i < w->containers.size(); ++i) {
-      if (w->containers[i]->run == Run::kWaiting) start_container(*w, i);
+      ContainerRuntime& c = *w->containers[i];
+      if (c.run != Run::kWaiting) continue;
+      if (c.restart_due) {
+        c.restart_due = false;
+        schedule_restart(*w, i);
+      } else {
+        start_container(*w, i);
+      }
     }
   });
 }

@@ -58,10 +58,14 @@ void Kubelet::Impl::on_exit(PodWorker& w, ContainerRuntime& c, const ContainerEv
     return;
   }
   c.last_terminated = term;
+  schedule_restart(w, index_of(w, c));
+}
+
+void Kubelet::Impl::schedule_restart(PodWorker& w, size_t index) {
+  ContainerRuntime& c = *w.containers[index];
   const std::string key = w.uid + "/" + c.spec.name;
   auto now = SteadyClock::now();
   auto delay = backoff_.delay(key, now);
-  size_t index = index_of(w, c);
   if (delay.count() == 0) return restart_container(w, index);
   c.run = Run::kWaiting;
   c.waiting = {"CrashLoopBackOff", "back-off " + format_go_duration(backoff_.window(key, now)) +
@@ -98,7 +102,8 @@ void Kubelet::Impl::restart_container(PodWorker& w, size_t index) {
 // The pod's sandbox died (docker: its pause container was killed), so its containers lost
 // their network. As kubelet does when a pod's sandbox changed: every container is killed,
 // and once none runs the pod gets a new sandbox (and address) and its containers start
-// again there, each restart counted.
+// again there, each restart counted and each through its back-off, so a sandbox that keeps
+// dying puts its containers in CrashLoopBackOff rather than restarting them in a tight loop.
 void Kubelet::Impl::on_sandbox_lost(PodWorker& w) {
   if (w.terminating || shutting_down_ || w.sandbox_lost) return;
   w.sandbox_lost = true;
@@ -112,6 +117,8 @@ void Kubelet::Impl::on_sandbox_lost(PodWorker& w) {
   for (auto& c : w.containers) {
     quiesce(*c);
     ++c->generation;
+    // One waiting out its back-off keeps waiting in the new sandbox.
+    if (c->run == Run::kWaiting && c->started_once) c->restart_due = true;
     if (c->run == Run::kRunning) {
       spdlog::info("kubelet: killing container {} of pod {} (sandbox changed, grace {}s)",
                    c->spec.name, pod_ref(w), grace.count());
@@ -127,8 +134,7 @@ void Kubelet::Impl::on_exit_sandbox_lost(PodWorker& w, ContainerRuntime& c,
                                          config::ContainerStateTerminated term, bool restart) {
   c.last_terminated = term;
   if (restart) {
-    backoff_.record_restart(w.uid + "/" + c.spec.name, SteadyClock::now());
-    ++c.restart_count;
+    c.restart_due = true;
     c.run = Run::kWaiting;
     c.waiting = {"ContainerCreating", ""};
   } else {

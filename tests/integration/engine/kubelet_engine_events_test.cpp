@@ -77,11 +77,11 @@ class InjectingEngine : public engine::Engine {
 };
 
 struct Cluster {
-  Cluster()
+  explicit Cluster(std::chrono::milliseconds backoff_base = 100ms)
       : real(io, engine::ProcessEngineOptions{dir.path}),
         engine(real),
         recorder(io, store),
-        kubelet(io, store, engine, table, options(&recorder)) {
+        kubelet(io, store, engine, table, options(&recorder, backoff_base)) {
     kubelet.start();
   }
   ~Cluster() {
@@ -91,10 +91,10 @@ struct Cluster {
         io, [&] { return done; }, 10s);
   }
 
-  static KubeletOptions options(EventRecorder* events) {
+  static KubeletOptions options(EventRecorder* events, std::chrono::milliseconds backoff_base) {
     KubeletOptions o;
-    o.backoff_base = 100ms;
-    o.backoff_max = 1s;
+    o.backoff_base = backoff_base;
+    o.backoff_max = 10 * backoff_base;
     o.port_check_period = 50ms;
     o.unpublish_wait_max = 300ms;
     o.events = events;
@@ -261,4 +261,56 @@ TEST_CASE("kubelet: a dead sandbox kills the pod's containers and starts them in
     CHECK(k.events("web", "SandboxChanged").size() == 1);
     CHECK(k.events("web", "Killing").size() == 1);
   }
+}
+
+TEST_CASE("kubelet: a sandbox that dies again within the back-off restarts its containers late") {
+  // Back-off of 3 s: the first restart after a sandbox change is immediate, the next one within
+  // the window waits it out in CrashLoopBackOff (as a crashing container would) rather than
+  // restarting in a tight loop with every new sandbox.
+  Cluster k(3s);
+  REQUIRE(k.store.create(web_pod("web")).ok());
+  REQUIRE(run_until(
+      k.io, [&] { return ready(k.pod("web")); }, 15s));
+  const std::string uid = k.pod("web").metadata.uid;
+  auto lose_sandbox = [&] {
+    ContainerEvent lost;
+    lost.type = ContainerEvent::Type::kSandboxExited;
+    lost.pod_uid = uid;
+    lost.container_id = k.engine.sandbox_of.at(uid);
+    k.engine.inject(lost);
+  };
+  auto restarts = [&] {
+    Pod p = k.pod("web");
+    return p.status.container_statuses.empty() ? -1 : p.status.container_statuses[0].restart_count;
+  };
+
+  lose_sandbox();
+  REQUIRE(run_until(
+      k.io, [&] { return ready(k.pod("web")) && restarts() == 1; }, 15s));
+  const auto first_restart = std::chrono::steady_clock::now();
+  CHECK(k.events("web", "BackOff").empty());
+
+  lose_sandbox();
+  REQUIRE(run_until(
+      k.io,
+      [&] {
+        Pod p = k.pod("web");
+        return k.engine.sandboxes_created == 3 && !p.status.container_statuses.empty() &&
+               p.status.container_statuses[0].state.waiting &&
+               p.status.container_statuses[0].state.waiting->reason == "CrashLoopBackOff";
+      },
+      10s));
+  CHECK(restarts() == 1);
+  CHECK(k.events("web", "BackOff").size() == 1);
+  CHECK(k.container_id("web").empty());
+
+  REQUIRE(run_until(
+      k.io, [&] { return ready(k.pod("web")) && restarts() == 2; }, 20s));
+  // Started no earlier than the window after the first restart (some slack for the clock
+  // reads around it).
+  CHECK(std::chrono::steady_clock::now() - first_restart >= 2500ms);
+  CHECK(k.engine.sandboxes_created == 3);
+  auto changed = k.events("web", "SandboxChanged");  // one Event, counted twice
+  REQUIRE(changed.size() == 1);
+  CHECK(changed[0].count == 2);
 }
