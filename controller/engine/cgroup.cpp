@@ -67,6 +67,12 @@ std::optional<std::string> make_dir(const fs::path& dir) {
   return std::nullopt;
 }
 
+std::string trimmed(const std::string& text) {
+  const size_t b = text.find_first_not_of(" \t\n");
+  if (b == std::string::npos) return {};
+  return text.substr(b, text.find_last_not_of(" \t\n") - b + 1);
+}
+
 std::optional<uint64_t> oom_count(const fs::path& file) {
   if (file.empty()) return std::nullopt;
   return parse_oom_kill_count(read_text(file));
@@ -139,6 +145,40 @@ std::vector<std::string> ContainerCgroup::procs_files() const {
   return out;
 }
 
+std::optional<std::string> vacate_cgroup(const fs::path& dir, pid_t self) {
+  const fs::path procs_file = dir / "cgroup.procs";
+  std::ifstream in(procs_file);
+  if (!in) return "read " + procs_file.string() + ": " + std::strerror(errno);
+  std::vector<pid_t> others;
+  bool self_inside = false;
+  pid_t pid;
+  while (in >> pid) {
+    if (pid == self) {
+      self_inside = true;
+    } else {
+      others.push_back(pid);
+    }
+  }
+  if (!others.empty()) {
+    std::string list;
+    for (size_t i = 0; i < others.size() && i < 5; ++i) {
+      list += (i ? ", " : "") + std::to_string(others[i]);
+    }
+    if (others.size() > 5) list += ", ...";
+    return dir.string() + " holds processes besides the daemon (" + list +
+           "); a cgroup that enables controllers for its children may hold none (the " +
+           "no-internal-process rule), and skiff moves only itself: run it in a cgroup of its " +
+           "own, e.g. a systemd service with Delegate=yes";
+  }
+  if (!self_inside) return std::nullopt;
+  const fs::path leaf = dir / kDaemonLeaf;
+  if (auto e = make_dir(leaf)) return *e;
+  if (auto e = write_value(leaf / "cgroup.procs", std::to_string(self))) {
+    return "move the daemon out of " + dir.string() + " (no-internal-process rule): " + *e;
+  }
+  return std::nullopt;
+}
+
 CgroupManager CgroupManager::detect(const fs::path& root, const std::string& proc_self_cgroup) {
   CgroupManager m;
   if (::geteuid() != 0) {
@@ -150,18 +190,36 @@ CgroupManager CgroupManager::detect(const fs::path& root, const std::string& pro
   std::error_code ec;
   if (fs::exists(root / "cgroup.controllers", ec)) {
     auto it = own.find("");
-    const fs::path parent = root / relative(it == own.end() ? "/" : it->second);
+    const std::string own_path = it == own.end() ? "/" : it->second;
+    fs::path parent = root / relative(own_path);
+    if (!fs::is_directory(parent, ec)) {
+      m.unavailable_ = "cgroup v2: the daemon's cgroup " + own_path + " (/proc/self/cgroup) is " +
+                       "not at " + parent.string();
+      return m;
+    }
+    // A daemon restarted inside the leaf an earlier one moved into delegates from the same
+    // cgroup, so it finds the containers that earlier daemon left running.
+    if (parent.filename() == kDaemonLeaf) parent = parent.parent_path();
     const std::string available = read_text(parent / "cgroup.controllers");
     for (const char* c : {"memory", "cpu"}) {
       if (!contains_word(available, c)) {
         m.unavailable_ = "cgroup v2: the " + std::string(c) + " controller is not available in " +
-                         parent.string();
+                         parent.string() + " (its cgroup.controllers: \"" + trimmed(available) +
+                         "\"); run skiff where it is delegated (systemd: Delegate=yes)";
+        return m;
+      }
+    }
+    // Only the root may hold processes and enable controllers for its children; every other
+    // cgroup has a cgroup.type (cgroup-v2.rst), a container's namespace root included.
+    if (fs::exists(parent / "cgroup.type", ec)) {
+      if (auto e = vacate_cgroup(parent, ::getpid())) {
+        m.unavailable_ = "cgroup v2: " + *e;
         return m;
       }
     }
     if (auto e = write_value(parent / "cgroup.subtree_control", "+memory +cpu")) {
-      m.unavailable_ = "cgroup v2: cannot delegate memory and cpu below the daemon's cgroup (" +
-                       *e + "); run skiff in a cgroup of its own with delegation";
+      m.unavailable_ = "cgroup v2: cannot enable memory and cpu below the daemon's cgroup (" + *e +
+                       "); run skiff in a cgroup of its own with delegation";
       return m;
     }
     m.version_ = 2;
@@ -225,26 +283,32 @@ config::Result<ContainerCgroup> CgroupManager::create(const std::string& pod_uid
     const fs::path dir = container_dir(memory_base_, pod_uid, container);
     if (auto e = make_dir(dir)) return fail(*e);
     cg.dirs.push_back(dir);
-    if (limits.memory_bytes > 0) {
-      if (auto e = write_value(dir / "memory.max", std::to_string(limits.memory_bytes))) {
-        return fail(*e);
-      }
-      std::error_code ec;
-      if (fs::exists(dir / "memory.swap.max", ec)) {
-        if (auto e = write_value(dir / "memory.swap.max", "0")) return fail(*e);
-      }
-      // The whole container goes on an OOM kill, as kubelet sets it.
-      (void)write_value(dir / "memory.oom.group", "1");
-      cg.oom_file = dir / "memory.events";
+    // Every limit is written, "max" where there is none: the folder may be one an earlier
+    // container of the same name left behind with other values.
+    const bool memory = limits.memory_bytes > 0;
+    if (auto e =
+            write_value(dir / "memory.max", memory ? std::to_string(limits.memory_bytes) : "max")) {
+      return fail(*e);
     }
-    if (limits.cpu_milli > 0) {
-      const std::string max = std::to_string(cpu_quota_us(limits.cpu_milli, kCfsPeriodUs)) + " " +
-                              std::to_string(kCfsPeriodUs);
-      if (auto e = write_value(dir / "cpu.max", max)) return fail(*e);
+    std::error_code ec;
+    // Absent when the kernel does not account swap (no swap, or swapaccount=0).
+    if (fs::exists(dir / "memory.swap.max", ec)) {
+      if (auto e = write_value(dir / "memory.swap.max", memory ? "0" : "max")) return fail(*e);
     }
-    if (shares_milli > 0) {
-      (void)write_value(dir / "cpu.weight", std::to_string(cpu_weight(cpu_shares(shares_milli))));
+    // The whole container goes on an OOM kill, as kubelet sets it.
+    (void)write_value(dir / "memory.oom.group", "1");
+    // Counted for any OOM kill of its processes, the limit's or the machine's.
+    cg.oom_file = dir / "memory.events";
+    const std::string quota = limits.cpu_milli > 0
+                                  ? std::to_string(cpu_quota_us(limits.cpu_milli, kCfsPeriodUs))
+                                  : std::string("max");
+    if (auto e = write_value(dir / "cpu.max", quota + " " + std::to_string(kCfsPeriodUs))) {
+      return fail(*e);
     }
+    // The kernel's default weight (100) without a request.
+    (void)write_value(dir / "cpu.weight", shares_milli > 0
+                                              ? std::to_string(cpu_weight(cpu_shares(shares_milli)))
+                                              : std::string("100"));
   } else {
     if (limits.memory_bytes > 0) {
       const fs::path dir = container_dir(memory_base_, pod_uid, container);

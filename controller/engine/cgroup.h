@@ -9,13 +9,19 @@
 // daemon's own cgroup has still bound its containers.
 //
 // v1 (memory and cpu hierarchies) or v2 (the unified hierarchy, when /sys/fs/cgroup holds
-// cgroup.controllers). On v2 the daemon's cgroup must be able to delegate memory and cpu to
-// children (root, or a cgroup whose processes live in a leaf: systemd Delegate=yes).
+// cgroup.controllers). On v2 the daemon's cgroup must have memory and cpu in its
+// cgroup.controllers (systemd: Delegate=yes) and, unless it is the root, hold no processes
+// once it enables them for its children (the no-internal-process rule of cgroup-v2.rst). The
+// daemon moves itself into the leaf <own>/skiff-daemon, where its unlimited containers also
+// run; it moves nobody else, so a cgroup shared with other processes (a login session) cannot
+// delegate and limits are reported unenforced.
 //
 // OOM kills are counted by the kernel per cgroup (v1 memory.oom_control `oom_kill`, v2
 // memory.events `oom_kill`): a container whose counter grew while it ran was OOM-killed,
 // as Docker decides OOMKilled.
 #pragma once
+
+#include <sys/types.h>
 
 #include <cstdint>
 #include <filesystem>
@@ -49,6 +55,15 @@ int64_t cpu_weight(int64_t shares);
 
 // ---- The cgroups themselves ------------------------------------------------------------
 
+// The v2 leaf the daemon moves itself into, beside the `skiff` folder of its containers.
+inline constexpr const char* kDaemonLeaf = "skiff-daemon";
+
+// Empties the v2 cgroup `dir` of the daemon `self` (cgroup.procs lists thread-group ids; the
+// write moves every thread) by moving it into dir/kDaemonLeaf, so that `dir` may enable
+// controllers for its children. Nothing to do when `dir` holds no process; an error naming
+// the others when `dir` holds processes besides `self`, as those are not skiff's to move.
+std::optional<std::string> vacate_cgroup(const std::filesystem::path& dir, pid_t self);
+
 struct ContainerLimits {
   int64_t memory_bytes = 0;       // limits.memory; 0: none
   int64_t cpu_milli = 0;          // limits.cpu; 0: none
@@ -69,8 +84,11 @@ struct ContainerCgroup {
 class CgroupManager {
  public:
   // Looks at `root` (normally /sys/fs/cgroup) and `proc_self_cgroup` (the text of
-  // /proc/self/cgroup); unavailable() says why limits cannot be enforced. Folders are made
-  // only for containers with limits, and removed with them, skiff's own folder included.
+  // /proc/self/cgroup); unavailable() says why limits cannot be enforced. On v2 it enables
+  // memory and cpu for the daemon's children, moving the daemon into its leaf first (see
+  // above); a daemon already in <p>/skiff-daemon (a restart in place) delegates from <p>.
+  // Folders are made only for containers with limits, and removed with them, skiff's own
+  // folder included.
   static CgroupManager detect(const std::filesystem::path& root = "/sys/fs/cgroup",
                               const std::string& proc_self_cgroup = {});
 
@@ -80,7 +98,9 @@ class CgroupManager {
   int version() const { return version_; }
 
   // Creates the container's cgroups with `limits` written. Nothing (an empty handle) when the
-  // limits are none; an error naming the file and the reason when a write fails.
+  // limits are none; an error naming the file and the reason when a write fails. On v2 every
+  // limit is written, "max" where there is none, so a folder left by an earlier container
+  // keeps no stale value; the OOM counter is memory.events whatever the limits.
   config::Result<ContainerCgroup> create(const std::string& pod_uid, const std::string& container,
                                          const ContainerLimits& limits) const;
   // The cgroups of a container started by an earlier daemon (adopted), with the OOM counter
