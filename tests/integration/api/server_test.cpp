@@ -405,11 +405,21 @@ TEST_CASE("a watch from a resourceVersion skips what the client already has") {
 }
 
 TEST_CASE("stopping the server ends open watches") {
-  Daemon d;
+  skiff::metrics::Registry registry;
+  ServerOptions options;
+  options.metrics = &registry;
+  Daemon d(options);
   auto watcher = d.client();
   watcher.set_watch_idle_timeout(std::chrono::seconds(10));
   std::thread stopper([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    // Stops once the watch is open (the server counts it), not after a guessed delay: on a
+    // loaded machine the watch may not have connected yet, and would then fail to connect.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (skiff::metrics::render(registry).find(
+               "skiff_api_watch_clients{kind=\"Deployment\"} 1") == std::string::npos &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
     d.on_loop([&] {
       d.server->stop();
       return 0;

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <regex>
 #include <string>
@@ -36,19 +38,11 @@ using skiff::test::status_of;
 
 namespace {
 
-// A loopback UDP port free a moment ago.
-uint16_t free_udp_port() {
-  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in at{};
-  at.sin_family = AF_INET;
-  at.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&at), sizeof at) == 0);
-  socklen_t len = sizeof at;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&at), &len);
-  ::close(fd);
-  return ntohs(at.sin_port);
-}
+// unbound's port, UDP and TCP, this folder's (tests/integration/README-ports.md): below the
+// ephemeral range, so no client socket of a test running beside this one can hold it. (A port
+// the kernel picked for a probe socket and released can be taken by anybody before unbound
+// binds it, and the probe said nothing about the TCP port unbound binds too.)
+constexpr uint16_t kUnboundPort = 18554;
 
 bool have(const char* tool) {
   return std::system(("command -v " + std::string(tool) + " >/dev/null 2>&1").c_str()) == 0;
@@ -87,6 +81,8 @@ class Unbound {
     pid_ = ::fork();
     REQUIRE(pid_ >= 0);
     if (pid_ == 0) {
+      // Dies with the test process, so a crashed test leaves no unbound on the folder's port.
+      ::prctl(PR_SET_PDEATHSIG, SIGTERM);
       const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       if (fd >= 0) {
         ::dup2(fd, 1);
@@ -103,7 +99,13 @@ class Unbound {
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    FAIL("unbound did not answer on port " << port_);
+    // FAIL throws out of the constructor, so the destructor will not stop it: stop it here.
+    std::ifstream in(log);
+    const std::string log_text{std::istreambuf_iterator<char>(in), {}};
+    stop();
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+    FAIL("unbound did not answer on port " << port_ << ": " << log_text);
   }
   ~Unbound() {
     stop();
@@ -156,7 +158,7 @@ TEST_CASE(
     WARN("unbound is not installed (setup.sh test installs it): skipped");
     return;
   }
-  const uint16_t upstream_port = free_udp_port();
+  const uint16_t upstream_port = kUnboundPort;
   Unbound upstream(upstream_port);
 
   skiff::metrics::Registry registry;

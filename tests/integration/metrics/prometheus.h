@@ -1,4 +1,4 @@
-// A real Prometheus server for a test: started on a free loopback port with a temporary config
+// A real Prometheus server for a test: started on a given loopback port with a temporary config
 // and storage directory, scraping one target every second, queried through its HTTP API, and
 // stopped (SIGTERM, then SIGKILL past a bound) when the test ends.
 #pragma once
@@ -79,26 +79,17 @@ inline std::string url_encode(const std::string& text) {
   return out;
 }
 
-// A loopback TCP port nobody listens on right now (the kernel's pick for port 0).
-inline uint16_t free_loopback_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
 class Prometheus {
  public:
   static constexpr const char* kBinary = "/usr/bin/prometheus";
   static bool installed() { return ::access(kBinary, X_OK) == 0; }
 
-  // target: "127.0.0.1:18080", scraped at /metrics every second as job "skiff".
-  explicit Prometheus(const std::string& target) {
+  // target: "127.0.0.1:18080", scraped at /metrics every second as job "skiff"; the web API on
+  // 127.0.0.1:`port`. The caller's folder owns the port (tests/integration/README-ports.md):
+  // one below the ephemeral range, so no client socket of a test running beside it can hold it.
+  // (A port the kernel picked for a probe socket and released can be taken by anybody's
+  // connect() before Prometheus binds it.)
+  Prometheus(const std::string& target, uint16_t port) : port_(port) {
     dir_ = fs::temp_directory_path() / ("skiff-prometheus-" + std::to_string(::getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_ / "data");
@@ -111,7 +102,6 @@ class Prometheus {
                                               "    static_configs:\n"
                                               "      - targets: ['"
                                            << target << "']\n";
-    port_ = free_loopback_port();
     const std::string log = (dir_ / "prometheus.log").string();
     std::vector<std::string> args{kBinary,
                                   "--config.file=" + (dir_ / "prometheus.yml").string(),

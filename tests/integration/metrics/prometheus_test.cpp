@@ -25,7 +25,10 @@ using namespace skiff::test;
 
 namespace {
 
+// This folder's ports and addresses (tests/integration/README-ports.md): API 18371, Prometheus
+// 18372, node 127.0.0.171, pods 127.245.171.0/24, ClusterIPs 127.100.121.0/24 (the harness's).
 constexpr uint16_t kApiPort = 18371;
+constexpr uint16_t kPrometheusPort = 18372;
 constexpr const char* kNode = "127.0.0.171";
 const fs::path kWhoami = source_dir() / "tests/integration/seed/whoami";
 const fs::path kManifest = source_dir() / "tests/integration/metrics/echo.yaml";
@@ -139,7 +142,7 @@ TEST_CASE("Prometheus scraping the daemon sees exactly the proxied requests and 
   INFO(d.log());
   REQUIRE(d.wait_ready(90000ms));
 
-  Prometheus prometheus("127.0.0.1:" + std::to_string(kApiPort));
+  Prometheus prometheus("127.0.0.1:" + std::to_string(kApiPort), kPrometheusPort);
   INFO(prometheus.log());
   REQUIRE(prometheus.wait_ready(60000ms));
   REQUIRE(eventually([&] { return prometheus.value("up{job=\"skiff\"}") == 1.0; }, 30000ms));

@@ -158,12 +158,14 @@ struct ProcessGuard {
 
 }  // namespace
 
+// This folder's addresses (tests/integration/README-ports.md): API ports 18491-18499, nodes
+// 127.0.0.191-199 (127.0.0.91-97 are integration/docker's), pods 127.246.91-99.0/24.
 TEST_CASE("kill -9 of the daemon and a restart adopt the running pods with the same pids") {
   const fs::path dir = fs::temp_directory_path() / ("skiff-persist-" + std::to_string(::getpid()));
   Daemon::Options o;
   o.files = {write_manifest(dir, "keeper.yaml", keeper_manifest()).string()};
   o.api_port = 18491;
-  o.node_address = "127.0.0.91";
+  o.node_address = "127.0.0.191";
   o.pod_cidr = "127.246.91.0/24";
   Daemon d(o);
   ProcessGuard guard;
@@ -178,7 +180,7 @@ TEST_CASE("kill -9 of the daemon and a restart adopt the running pods with the s
     guard.pids.insert(f.pid);
     pids_before.insert(std::to_string(f.pid));
   }
-  CHECK(pids_before.count(http_get("127.0.0.91", 6000)) == 1);
+  CHECK(pids_before.count(http_get("127.0.0.191", 6000)) == 1);
   auto deploy_before = d.get_json("deployment keeper");
   auto svc_before = d.get_json("svc keeper");
   REQUIRE(deploy_before.is_object());
@@ -191,7 +193,7 @@ TEST_CASE("kill -9 of the daemon and a restart adopt the running pods with the s
   REQUIRE(::kill(pid, SIGKILL) == 0);
   d.stop();  // reaps it
   for (const auto& [name, f] : before) CHECK_FALSE(gone(f.pid));
-  CHECK(http_get("127.0.0.91", 6000, 300ms).empty());  // the proxy died with the daemon
+  CHECK(http_get("127.0.0.191", 6000, 300ms).empty());  // the proxy died with the daemon
 
   // Start again (`up -f` with the same file: applied on top, nothing duplicated) and time
   // the first answer through the Service.
@@ -199,7 +201,7 @@ TEST_CASE("kill -9 of the daemon and a restart adopt the running pods with the s
   d.start();
   std::string answer;
   while (std::chrono::steady_clock::now() - started < 10s) {
-    answer = http_get("127.0.0.91", 6000, 200ms);
+    answer = http_get("127.0.0.191", 6000, 200ms);
     if (!answer.empty()) break;
     std::this_thread::sleep_for(10ms);
   }
@@ -231,7 +233,7 @@ TEST_CASE("kill -9 of the daemon and a restart adopt the running pods with the s
   CHECK(svc_after["spec"]["clusterIP"] == svc_before["spec"]["clusterIP"]);
   CHECK(d.get_json("rs")["items"].size() == 1);
   // Every answer comes from an adopted process.
-  for (int i = 0; i < 10; ++i) CHECK(pids_before.count(http_get("127.0.0.91", 6000)) == 1);
+  for (int i = 0; i < 10; ++i) CHECK(pids_before.count(http_get("127.0.0.191", 6000)) == 1);
 
   // The resourceVersion sequence continues: a new write gets a newer version.
   auto scaled = d.skiff("scale deployment keeper --replicas=3");
@@ -256,7 +258,7 @@ TEST_CASE("kill -9 of the daemon and a restart adopt the running pods with the s
 TEST_CASE("a damaged state file is refused by name and everything else comes back") {
   Daemon::Options o;
   o.api_port = 18492;
-  o.node_address = "127.0.0.92";
+  o.node_address = "127.0.0.192";
   o.pod_cidr = "127.246.92.0/24";
   Daemon d(o);
   d.start();
@@ -310,7 +312,7 @@ TEST_CASE("a damaged state file is refused by name and everything else comes bac
 TEST_CASE("a failing liveness probe restarts its container and restartCount grows") {
   Daemon::Options o;
   o.api_port = 18493;
-  o.node_address = "127.0.0.93";
+  o.node_address = "127.0.0.193";
   o.pod_cidr = "127.246.93.0/24";
   const fs::path dir = fs::temp_directory_path() / ("skiff-live-" + std::to_string(::getpid()));
   // "sick" listens nowhere, so its tcpSocket liveness probe fails; "well" passes its exec one.
@@ -367,7 +369,7 @@ spec:
 TEST_CASE("a startup probe holds readiness back until it passes and restarts when it fails") {
   Daemon::Options o;
   o.api_port = 18494;
-  o.node_address = "127.0.0.94";
+  o.node_address = "127.0.0.194";
   o.pod_cidr = "127.246.94.0/24";
   const fs::path dir = fs::temp_directory_path() / ("skiff-startup-" + std::to_string(::getpid()));
   // "slow" creates its marker after 2 s (in its pod folder, its working directory); "never"

@@ -98,6 +98,11 @@ TEST_CASE("running out of descriptors pauses accepting and recovers without spin
 
   rlimit saved{};
   REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved) == 0);
+  // The limit comes back however the case ends (a failed REQUIRE skips the lines below).
+  struct RestoreLimit {
+    rlimit limit;
+    ~RestoreLimit() { ::setrlimit(RLIMIT_NOFILE, &limit); }
+  } restore{saved};
   // Take every descriptor but one under a lowered limit: the client's socket gets the last
   // one, so the proxy's accept fails with EMFILE.
   std::vector<Fd> ballast;

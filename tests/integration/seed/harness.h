@@ -114,7 +114,9 @@ inline std::string http_get(const std::string& ip, uint16_t port,
 }
 
 // `skiff up` in the background with its own API port, node address, pod range and state
-// directory, so test cases never share a port or an address.
+// directory, so test cases never share a port or an address. Folders run side by side under
+// ctest -j: take every value from your folder's block in tests/integration/README-ports.md (and
+// add a new folder's block there); the defaults below are shared by every test that keeps them.
 class Daemon {
  public:
   struct Options {
