@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <limits>
 
+#include "api/json_body.h"
 #include "api/scale.h"
 #include "api/selectors.h"
 #include "config/kinds.h"
 #include "config/manifest.h"
 #include "config/objects_json.h"
+#include "controller/rfc3339.h"
 
 namespace skiff::api {
 namespace {
@@ -34,17 +36,7 @@ ApiError not_found(const Route& route) {
 
 Result<json> parse_json(const std::string& body) {
   if (body.empty()) return ApiError::bad_request("the request body is empty; expected JSON");
-  try {
-    return json::parse(body);
-  } catch (const json::parse_error& e) {
-    // e.what() is "[json.exception.parse_error.101] parse error at line 1, column 2: ...".
-    std::string what = e.what();
-    if (auto end = what.find("] ");
-        what.rfind("[json.exception", 0) == 0 && end != std::string::npos) {
-      what = what.substr(end + 2);
-    }
-    return ApiError::bad_request("malformed JSON body: " + what);
-  }
+  return parse_json_body(body, "JSON body");
 }
 
 Result<uint64_t> parse_uint(const std::string& name, const std::string& text) {
