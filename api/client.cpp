@@ -329,4 +329,46 @@ config::Result<bool> Client::watch(const std::string& path,
   return false;
 }
 
+config::Result<bool> Client::stream_text(const std::string& path,
+                                         const std::function<bool(std::string_view)>& on_data) {
+  warnings_.clear();
+  Connection conn(host_, port_);
+  if (auto ec = conn.connect(timeout_)) return conn.unavailable(ec);
+  auto req = make_request("GET", host_, path, {}, {});
+  if (auto ec = conn.write(req)) return conn.failure(ec, timeout_);
+  http::response_parser<http::buffer_body> parser;
+  parser.body_limit(boost::none);
+  if (auto ec = conn.read_header(parser)) return conn.failure(ec, timeout_);
+  const int status = static_cast<int>(parser.get().result_int());
+  for (auto it = parser.get().find(http::field::warning);
+       it != parser.get().end() && it->name() == http::field::warning; ++it) {
+    warnings_.push_back(warning_text(it->value()));
+  }
+  std::string error_body;  // a non-2xx reply's Status, bounded
+  char chunk[16 * 1024];
+  while (!parser.is_done()) {
+    parser.get().body().data = chunk;
+    parser.get().body().size = sizeof chunk;
+    conn.expires_after(status / 100 != 2 ? timeout_ : watch_idle_timeout_);
+    auto ec = conn.read_some(parser);
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec == http::error::partial_message || ec == net::error::eof ||
+        ec == net::error::connection_reset) {
+      break;  // the server went away: the stream ended
+    }
+    if (ec) {
+      return conn.failure(ec, watch_idle_timeout_.count() > 0 ? watch_idle_timeout_ : timeout_);
+    }
+    const std::string_view data(chunk, sizeof chunk - parser.get().body().size);
+    if (status / 100 != 2) {
+      error_body.append(data);
+      if (error_body.size() > kMaxWatchLine) break;
+      continue;
+    }
+    if (!data.empty() && !on_data(data)) return true;
+  }
+  if (status / 100 != 2) return error_from_reply(status, error_body);
+  return false;
+}
+
 }  // namespace skiff::api

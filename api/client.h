@@ -46,6 +46,11 @@ class Client {
   // set_watch_idle_timeout() was given one.
   config::Result<bool> watch(const std::string& path,
                              const std::function<bool(const nlohmann::json&)>& on_event);
+  // Streams a text body (pod logs with follow=true): calls on_data with the bytes as they
+  // arrive until it returns false (value true) or the server ends the body (value false).
+  // Waits between pieces as long as set_watch_idle_timeout() says. Non-2xx: the ApiError.
+  config::Result<bool> stream_text(const std::string& path,
+                                   const std::function<bool(std::string_view)>& on_data);
   // 0: wait forever between watch events (the default, for `get -w`).
   void set_watch_idle_timeout(std::chrono::milliseconds timeout);
 

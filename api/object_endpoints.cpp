@@ -143,17 +143,99 @@ Reply object_reply(unsigned status, const config::ObjectPtr& object,
   return reply;
 }
 
-// The last n lines of a log; a final newline does not start another line.
-std::string last_lines(const std::string& text, uint64_t n) {
-  if (n == 0) return {};
-  size_t pos = text.size();
-  if (pos > 0 && text[pos - 1] == '\n') --pos;
-  for (uint64_t i = 0; i < n; ++i) {
-    const size_t nl = pos == 0 ? std::string::npos : text.rfind('\n', pos - 1);
-    if (nl == std::string::npos) return text;
-    pos = nl;
+// A query parameter as Go's strconv.ParseBool reads it (the API server's decoding).
+Result<bool> parse_bool(const std::string& name, const std::string& text) {
+  if (text == "1" || text == "t" || text == "T" || text == "true" || text == "TRUE" ||
+      text == "True") {
+    return true;
   }
-  return text.substr(pos + 1);
+  if (text == "0" || text == "f" || text == "F" || text == "false" || text == "FALSE" ||
+      text == "False") {
+    return false;
+  }
+  return ApiError::bad_request(name + ": invalid value \"" + text + "\": expected true or false");
+}
+
+Result<int64_t> parse_int(const std::string& name, const std::string& text) {
+  const bool negative = !text.empty() && text[0] == '-';
+  const std::string digits = negative ? text.substr(1) : text;
+  if (digits.empty() || digits.size() > 18 ||
+      !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return ApiError::bad_request(name + ": invalid value \"" + text + "\": expected an integer");
+  }
+  const int64_t value = std::stoll(digits);
+  return negative ? -value : value;
+}
+
+// PodLogOptions from the query: decoding errors are 400 BadRequest, values out of range 422
+// Invalid (`PodLogOptions "web-1" is invalid: tailLines: Invalid value: -1: ...`), as the API
+// server answers them.
+struct LogQuery {
+  controller::engine::LogOptions options;
+  std::string container;
+  std::optional<uint64_t> limit_bytes;
+};
+
+Result<LogQuery> parse_log_query(const std::string& pod, const Query& query) {
+  LogQuery out;
+  auto flag = [&](const char* name, bool& into) -> std::optional<ApiError> {
+    auto it = query.find(name);
+    if (it == query.end()) return std::nullopt;
+    auto value = parse_bool(name, it->second);
+    if (!value) return value.error();
+    into = *value;
+    return std::nullopt;
+  };
+  for (auto [name, into] :
+       {std::pair{"previous", &out.options.previous}, std::pair{"follow", &out.options.follow},
+        std::pair{"timestamps", &out.options.timestamps}}) {
+    if (auto e = flag(name, *into)) return *e;
+  }
+  std::vector<std::string> invalid;
+  auto number = [&](const char* name, int64_t min,
+                    const char* rule) -> Result<std::optional<int64_t>> {
+    auto it = query.find(name);
+    if (it == query.end()) return std::optional<int64_t>();
+    auto value = parse_int(name, it->second);
+    if (!value) return value.error();
+    if (*value < min) {
+      invalid.push_back(std::string(name) + ": Invalid value: " + std::to_string(*value) + ": " +
+                        rule);
+    }
+    return std::optional<int64_t>(*value);
+  };
+  auto tail = number("tailLines", 0, "must be greater than or equal to 0");
+  if (!tail) return tail.error();
+  auto since_seconds = number("sinceSeconds", 1, "must be greater than 0");
+  if (!since_seconds) return since_seconds.error();
+  auto limit = number("limitBytes", 1, "must be greater than 0");
+  if (!limit) return limit.error();
+  std::optional<std::chrono::system_clock::time_point> since_time;
+  if (auto it = query.find("sinceTime"); it != query.end()) {
+    since_time = controller::parse_rfc3339(it->second);
+    // The clock counts nanoseconds in 64 bits: years past 2261 would wrap around.
+    if (since_time && std::atoi(it->second.substr(0, 4).c_str()) > 2261) since_time.reset();
+    if (!since_time) {
+      return ApiError::bad_request("sinceTime: invalid value \"" + it->second +
+                                   "\": expected an RFC 3339 time (2006-01-02T15:04:05Z)");
+    }
+  }
+  if (since_time && *since_seconds) {
+    invalid.push_back("at most one of `sinceTime` or `sinceSeconds` may be specified");
+  }
+  if (!invalid.empty()) {
+    std::string message = "PodLogOptions \"" + pod + "\" is invalid: ";
+    for (size_t i = 0; i < invalid.size(); ++i) message += (i ? ", " : "") + invalid[i];
+    return ApiError::invalid(message);
+  }
+  if (*tail) out.options.tail_lines = static_cast<uint64_t>(**tail);
+  if (*limit) out.limit_bytes = static_cast<uint64_t>(**limit);
+  if (*since_seconds) {
+    out.options.since = std::chrono::system_clock::now() - std::chrono::seconds(**since_seconds);
+  }
+  if (since_time) out.options.since = since_time;
+  if (auto it = query.find("container"); it != query.end()) out.container = it->second;
+  return out;
 }
 
 }  // namespace
@@ -299,9 +381,10 @@ Reply get_log(const Route& route, const Query& query, const ApiContext& context)
   auto object = context.store.get(config::Kind::kPod, route.ns, route.name);
   const auto* pod = controller::as<config::Pod>(object);
   if (!pod) return error_reply(not_found(route));
-  std::string container;
-  if (auto it = query.find("container"); it != query.end() && !it->second.empty()) {
-    container = it->second;
+  auto parsed = parse_log_query(route.name, query);
+  if (!parsed) return error_reply(parsed.error());
+  std::string container = parsed->container;
+  if (!container.empty()) {
     const auto& cs = pod->spec.containers;
     if (std::none_of(cs.begin(), cs.end(), [&](const auto& c) { return c.name == container; })) {
       return error_reply(
@@ -315,25 +398,16 @@ Reply get_log(const Route& route, const Query& query, const ApiContext& context)
     return error_reply(ApiError::bad_request("a container name must be specified for pod " +
                                              route.name + ", choose one of: [" + names + "]"));
   }
-  bool previous = false;
-  if (auto it = query.find("previous"); it != query.end()) {
-    previous = it->second == "true" || it->second == "1";
-  }
-  std::optional<uint64_t> tail;
-  if (auto it = query.find("tailLines"); it != query.end()) {
-    auto value = parse_uint("tailLines", it->second);
-    if (!value) return error_reply(value.error());
-    tail = *value;
-  }
   if (!context.engine) {
     return error_reply(ApiError{
         503, "ServiceUnavailable", "no container engine is attached to this API server", {}});
   }
-  auto logs = context.engine->logs(pod->metadata.uid, container, previous);
-  if (!logs) return error_reply(logs.error());
-  std::string text = std::move(logs.value());
-  if (tail) text = last_lines(text, *tail);
-  return text_reply(200, std::move(text));
+  auto stream = context.engine->open_log(pod->metadata.uid, container, parsed->options);
+  if (!stream) return error_reply(stream.error());
+  Reply reply = text_reply(200, {});
+  reply.log = std::move(stream.value());
+  reply.log_limit_bytes = parsed->limit_bytes;
+  return reply;
 }
 
 }  // namespace skiff::api

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -13,6 +14,7 @@
 #include "api/watch_filter.h"
 #include "config/objects.h"
 #include "config/status.h"
+#include "controller/engine/engine.h"
 
 namespace skiff::api {
 
@@ -20,6 +22,8 @@ struct Request {
   std::string method;  // "GET", "POST", ...
   std::string target;  // path and query, as sent
   std::string body;
+  std::string content_type;  // the Content-Type header, as sent ("" when absent)
+  std::string accept;        // the Accept header, as sent ("" when absent)
 };
 
 struct WatchRequest {
@@ -37,6 +41,10 @@ struct Reply {
   std::vector<std::string> warnings;  // each becomes `Warning: 299 - "text"`
   std::vector<std::pair<std::string, std::string>> headers;
   std::optional<WatchRequest> watch;  // set: stream events instead of `body`
+  // set: stream the container's output (text/plain, chunked) instead of `body`, at most
+  // `log_limit_bytes` of it (limitBytes), ending the connection with the stream.
+  std::shared_ptr<controller::engine::LogStream> log;
+  std::optional<uint64_t> log_limit_bytes;
 };
 
 Reply json_reply(unsigned status, const nlohmann::json& body);

@@ -68,6 +68,7 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
       watch_id_.reset();
       if (state_->api_metrics) state_->api_metrics->watch_ended(filter_.kind);
     }
+    log_.reset();  // stops the engine's stream: its files or connections are released
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
     stream_.close();  // also cancels the stream's timers
@@ -112,12 +113,14 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
     version_ = message.version();
     const bool keep_alive = message.keep_alive();
     Request request{std::string(message.method_string()), std::string(message.target()),
-                    std::move(message.body())};
+                    std::move(message.body()), std::string(message[http::field::content_type]),
+                    std::string(message[http::field::accept])};
     parser_.reset();
     Reply reply = dispatch(
         request, ApiContext{state_->store, state_->engine, state_->checks, state_->metrics});
     count_request(request, reply);
     if (reply.watch) return start_watch(*reply.watch);
+    if (reply.log) return start_log(std::move(reply));
     send(std::move(reply), keep_alive);
   }
 
@@ -246,6 +249,80 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
                      });
   }
 
+  // ---- log -----------------------------------------------------------------------------
+  // The container's output, chunked (HTTP/1.0: raw, ended by the close). The engine's stream
+  // is read only after the previous piece was written, so a slow client slows the reading
+  // and nothing piles up here.
+
+  void start_log(Reply reply) {
+    log_ = std::move(reply.log);
+    log_left_ = reply.log_limit_bytes;
+    log_head_.emplace(http::status::ok, version_);
+    log_head_->set(http::field::server, "skiff");
+    log_head_->set(http::field::content_type, "text/plain");
+    for (const auto& w : reply.warnings) log_head_->insert(http::field::warning, warning_value(w));
+    if (version_ >= 11) log_head_->chunked(true);
+    log_head_->keep_alive(false);
+    log_serializer_.emplace(*log_head_);
+    stream_.expires_after(options().idle_timeout);
+    http::async_write_header(stream_, *log_serializer_,
+                             [self = shared_from_this()](beast::error_code ec, size_t) {
+                               if (self->closed_) return;
+                               if (ec) return self->close();
+                               self->await_client_close();
+                               self->read_log();
+                             });
+  }
+
+  void read_log() {
+    if (closed_ || !log_) return;
+    std::weak_ptr<HttpSession> weak = shared_from_this();
+    log_->read([weak](config::Result<std::string> piece) {
+      if (auto self = weak.lock()) self->on_log(std::move(piece));
+    });
+  }
+
+  void on_log(config::Result<std::string> piece) {
+    if (closed_) return;
+    // An error after the head was sent cannot become a status any more: the stream just ends.
+    if (!piece || piece->empty()) return end_log();
+    std::string data = std::move(piece.value());
+    bool last = false;
+    if (log_left_) {
+      if (data.size() >= *log_left_) {
+        data.resize(static_cast<size_t>(*log_left_));
+        last = true;
+      }
+      *log_left_ -= data.size();
+    }
+    log_out_ = std::move(data);
+    stream_.expires_after(options().idle_timeout);
+    auto done = [self = shared_from_this(), last](beast::error_code ec, size_t) {
+      if (self->closed_) return;
+      if (ec) return self->close();
+      if (last) return self->end_log();
+      self->read_log();
+    };
+    if (version_ >= 11) {
+      net::async_write(stream_, http::make_chunk(net::buffer(log_out_)), std::move(done));
+    } else {
+      net::async_write(stream_, net::buffer(log_out_), std::move(done));
+    }
+  }
+
+  // The last chunk, then the connection ends (the client reads to the end of the stream).
+  void end_log() {
+    log_.reset();
+    if (version_ < 11) return close();  // the close ends the body
+    stream_.expires_after(options().idle_timeout);
+    net::async_write(stream_, http::make_chunk_last(),
+                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                       if (self->closed_) return;
+                       if (ec) return self->close();
+                       self->close();
+                     });
+  }
+
   // A watch client sends nothing more; any data, end of stream or error means it is gone.
   void await_client_close() {
     stream_.expires_never();
@@ -271,6 +348,12 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
   bool writing_ = false;
   std::string pending_;
   std::string in_flight_;
+
+  std::shared_ptr<controller::engine::LogStream> log_;
+  std::optional<uint64_t> log_left_;  // limitBytes still to send
+  std::optional<http::response<http::empty_body>> log_head_;
+  std::optional<http::response_serializer<http::empty_body>> log_serializer_;
+  std::string log_out_;  // the piece being written
 };
 
 }  // namespace

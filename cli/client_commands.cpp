@@ -405,20 +405,4 @@ int cmd_scale(const ClientOptions& c, const std::vector<std::string>& args, int 
   return 0;
 }
 
-int cmd_logs(const ClientOptions& c, const std::string& pod, const std::string& container,
-             bool previous) {
-  auto client = make_client(c);
-  std::string path = item_path(Kind::kPod, c.ns, pod) + "/log";
-  std::string sep = "?";
-  if (!container.empty()) {
-    path += sep + "container=" + container;
-    sep = "&";
-  }
-  if (previous) path += sep + "previous=true";
-  auto text = client.get_text(path);
-  if (!text) return fail(text.error());
-  std::cout << *text;
-  return 0;
-}
-
 }  // namespace skiff::cli

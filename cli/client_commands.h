@@ -28,7 +28,6 @@ int cmd_describe(const ClientOptions& c, const std::string& kind,
 int cmd_delete(const ClientOptions& c, const std::vector<std::string>& args,
                const std::vector<std::string>& files, bool wait);
 int cmd_scale(const ClientOptions& c, const std::vector<std::string>& args, int replicas);
-int cmd_logs(const ClientOptions& c, const std::string& pod, const std::string& container,
-             bool previous);
+// cmd_logs: cli/logs_command.h.
 
 }  // namespace skiff::cli

@@ -11,6 +11,7 @@
 #include "cli/docker_build.h"
 #include "cli/engine_factory.h"
 #include "cli/log_format.h"
+#include "cli/logs_command.h"
 #include "cli/rollout_commands.h"
 #include "config/manifest.h"
 #include "controller/engine/image_store.h"
@@ -178,12 +179,20 @@ int main(int argc, char** argv) {
   scale->add_option("--replicas", replicas, "the new number of replicas")->required();
   add_client_flags(scale);
 
-  std::string pod, container;
-  bool previous = false;
+  skiff::cli::LogsOptions logs_options;
   auto* logs = app.add_subcommand("logs", "print a pod's container output");
-  logs->add_option("pod", pod)->required();
-  logs->add_option("-c,--container", container);
-  logs->add_flag("-p,--previous", previous, "the run before the last restart");
+  logs->add_option("target", logs_options.target,
+                   "POD, pod/NAME, deploy/NAME or rs/NAME (one of its pods)")
+      ->required();
+  logs->add_option("-c,--container", logs_options.container);
+  logs->add_flag("-p,--previous", logs_options.previous, "the run before the last restart");
+  logs->add_flag("-f,--follow", logs_options.follow, "stream new output until the run ends");
+  logs->add_option("--tail", logs_options.tail, "the last N lines (-1: all)")
+      ->capture_default_str();
+  logs->add_option("--since", logs_options.since, "only output newer than this (5s, 2m, 3h)");
+  logs->add_option("--since-time", logs_options.since_time, "only output since this RFC 3339 time");
+  logs->add_flag("--timestamps", logs_options.timestamps, "prefix each line with its time");
+  logs->add_option("--limit-bytes", logs_options.limit_bytes, "stop after this many bytes");
   add_client_flags(logs);
 
   // rollout status|history|undo|restart|pause|resume deployment/NAME (cli/rollout_commands.h)
@@ -253,7 +262,7 @@ int main(int argc, char** argv) {
     if (*describe) return skiff::cli::cmd_describe(client, kind, names);
     if (*del) return skiff::cli::cmd_delete(client, args, files, wait);
     if (*scale) return skiff::cli::cmd_scale(client, args, replicas);
-    if (*logs) return skiff::cli::cmd_logs(client, pod, container, previous);
+    if (*logs) return skiff::cli::cmd_logs(client, logs_options);
     if (*rollout_status) {
       return skiff::cli::cmd_rollout_status(client, rollout_target, parse_duration(rollout_timeout),
                                             rollout_watch);

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "controller/engine/docker_log_stream.h"
 #include "controller/engine/docker_pause.h"
 #include "controller/rfc3339.h"
 
@@ -531,8 +532,8 @@ void DockerEngine::exec(const std::string& container_id, const std::vector<std::
       left());
 }
 
-Result<std::string> DockerEngine::logs(const std::string& pod_uid,
-                                       const std::string& container_name, bool previous) {
+Result<std::vector<std::string>> DockerEngine::run_ids(const std::string& pod_uid,
+                                                       const std::string& container_name) {
   std::vector<std::string> ids;
   if (auto h = history_.find({pod_uid, container_name}); h != history_.end()) ids = h->second;
   if (ids.empty()) {
@@ -557,6 +558,14 @@ Result<std::string> DockerEngine::logs(const std::string& pod_uid,
               [&](const auto& a, const auto& b) { return restarts(a) < restarts(b); });
     for (const auto& c : *list) ids.push_back(c.id);
   }
+  return ids;
+}
+
+Result<std::string> DockerEngine::logs(const std::string& pod_uid,
+                                       const std::string& container_name, bool previous) {
+  auto found = run_ids(pod_uid, container_name);
+  if (!found) return found.error();
+  const auto& ids = *found;
   const size_t want = previous ? 2 : 1;
   if (ids.size() < want) {
     return ApiError::not_found(std::string(previous ? "previous " : "") + "log of container \"" +
@@ -574,6 +583,19 @@ Result<std::string> DockerEngine::logs(const std::string& pod_uid,
   docker::StreamDemuxer demux(kLogsMax);
   demux.feed(r->body, text);
   return text;
+}
+
+Result<std::unique_ptr<LogStream>> DockerEngine::open_log(const std::string& pod_uid,
+                                                          const std::string& container_name,
+                                                          const LogOptions& options) {
+  auto ids = run_ids(pod_uid, container_name);
+  if (!ids) return ids.error();
+  const size_t want = options.previous ? 2 : 1;
+  if (ids->size() < want) {
+    return ApiError::not_found(std::string(options.previous ? "previous " : "") +
+                               "log of container \"" + container_name + "\"");
+  }
+  return open_docker_log(io_, client_, (*ids)[ids->size() - want], options);
 }
 
 // ---- adoption and exit ----------------------------------------------------------------

@@ -75,6 +75,11 @@ class DockerEngine : public Engine {
             std::chrono::milliseconds timeout, std::function<void(ExecResult)> done) override;
   Result<std::string> logs(const std::string& pod_uid, const std::string& container_name,
                            bool previous) override;
+  // dockerd's own log stream (docker_log_stream.h): follow, tail, since and timestamps as
+  // dockerd keeps them.
+  Result<std::unique_ptr<LogStream>> open_log(const std::string& pod_uid,
+                                              const std::string& container_name,
+                                              const LogOptions& options) override;
   void recover(Done<std::vector<RecoveredContainer>> done) override;
   void kill_all() override;
 
@@ -106,6 +111,10 @@ class DockerEngine : public Engine {
 
   void call(boost::beast::http::verb method, std::string path, std::string body, ReplyDone done,
             std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+  // The container ids of a pod's container, oldest run first (this engine's history, else
+  // dockerd's list by label: a blocking call, for pods of an earlier daemon).
+  Result<std::vector<std::string>> run_ids(const std::string& pod_uid,
+                                           const std::string& container_name);
   void create_named(const std::string& name, std::string body, Done<std::string> done,
                     bool retried = false);
   void start_created(const std::string& id, Done<bool> done);

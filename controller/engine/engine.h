@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -122,6 +123,32 @@ struct ExecResult {
   std::string output;  // stdout and stderr, truncated
 };
 
+// What a log request selects (the API server's PodLogOptions, less limitBytes, which the API
+// server applies to whatever stream it gets).
+struct LogOptions {
+  bool previous = false;               // the run before the last restart
+  bool follow = false;                 // keep streaming the run's new output until the run ends
+  std::optional<uint64_t> tail_lines;  // only the last N lines present when the stream opens
+  // Only lines written at or after this time (RFC 3339 semantics, UTC), and each line prefixed
+  // with its RFC 3339 nano time and a space.
+  std::optional<std::chrono::system_clock::time_point> since;
+  bool timestamps = false;
+};
+
+// A container's output, read at the reader's pace: nothing is read from the source before the
+// reader asks for it, so a slow reader never makes the engine buffer. Destroying the stream stops
+// it: no callback runs afterwards and its files or connections are released.
+class LogStream {
+ public:
+  // The next bytes (never empty), or an empty string once the stream has ended (the followed
+  // run ended, or everything selected was read), or an error (the stream is then over).
+  using ReadHandler = std::function<void(Result<std::string>)>;
+  virtual ~LogStream() = default;
+  // Delivers on the engine's loop (the engines' own streams never inside the call; the
+  // default snapshot stream of Engine::open_log may). One read at a time.
+  virtual void read(ReadHandler done) = 0;
+};
+
 class Engine {
  public:
   using EventHandler = std::function<void(const ContainerEvent&)>;
@@ -155,6 +182,13 @@ class Engine {
   // The container's output (stdout and stderr); previous: the run before the last restart.
   virtual Result<std::string> logs(const std::string& pod_uid, const std::string& container_name,
                                    bool previous) = 0;
+  // The container's output as a stream (GET .../log, with or without follow). Errors known at
+  // once (no such log) are returned here so the API can answer them as a status; later ones
+  // end the stream. The default serves the logs() snapshot, without follow, since or
+  // timestamps (for engines that keep no more).
+  virtual Result<std::unique_ptr<LogStream>> open_log(const std::string& pod_uid,
+                                                      const std::string& container_name,
+                                                      const LogOptions& options);
   // Finds the containers an earlier daemon left running (process engine: its records in the
   // state dir, checked by pid and process start time, never pid alone; docker: containers with
   // skiff's labels) and takes them back. Called once, before the first start_container.

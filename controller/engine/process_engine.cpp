@@ -389,8 +389,10 @@ void ProcessEngine::start_container(const ContainerRequest& request, Done<std::s
   c->cgroup = std::move(cgroup);
   c->env = request.env;
   c->working_dir = working_dir;
+  c->log = log;
   c->pidfd = std::make_unique<asio::posix::stream_descriptor>(io_, spawned->pidfd);
   containers_[c->id] = c;
+  log_times_.watch(c->log);
   const std::string started_at = rfc3339_now();
   // The child cannot be reaped before on_exit, so its /proc entry (a zombie at worst) holds.
   if (auto st = read_proc_stat(c->pid)) {
@@ -502,6 +504,8 @@ void ProcessEngine::finish_exit(const std::shared_ptr<Running>& c, int exit_code
   // The kernel counts OOM kills per cgroup: one since the start is OOMKilled (as Docker).
   ev.oom_killed = cgroups_.oom_killed(c->cgroup);
   release_cgroup(std::move(c->cgroup), kCgroupRemoveAttempts);
+  log_times_.unwatch(c->log);
+  c->run_end->end();
   emit(std::move(ev));
 }
 
@@ -607,6 +611,28 @@ Result<std::string> ProcessEngine::logs(const std::string& pod_uid,
   return text.str();
 }
 
+Result<std::unique_ptr<LogStream>> ProcessEngine::open_log(const std::string& pod_uid,
+                                                           const std::string& container_name,
+                                                           const LogOptions& options) {
+  const fs::path dir = container_dir(pod_uid, container_name);
+  auto files = dir.empty() ? decltype(log_files(dir)){} : log_files(dir);
+  const size_t want = options.previous ? 2 : 1;
+  if (files.size() < want) {
+    return ApiError::not_found(std::string(options.previous ? "previous " : "") +
+                               "log of container \"" + container_name + "\"");
+  }
+  FileLogSource source;
+  source.path = files[files.size() - want].second;
+  source.time_of = log_time_of(source.path);
+  for (const auto& [id, c] : containers_) {
+    if (!c->exited && c->pod_uid == pod_uid && c->container_name == container_name &&
+        c->log == source.path) {
+      source.run = c->run_end;
+    }
+  }
+  return open_file_log(io_, std::move(source), options);
+}
+
 pid_t ProcessEngine::pid_of(const std::string& container_id) const {
   auto it = containers_.find(container_id);
   return it == containers_.end() || it->second->exited ? -1 : it->second->pid;
@@ -696,9 +722,11 @@ std::optional<std::string> ProcessEngine::adopt(const ContainerRecord& r,
   c->env = r.env;
   c->working_dir = r.working_dir;
   c->adopted = true;
+  c->log = r.log_path;
   c->cgroup = cgroups_.find(r.pod_uid, r.container_name);
   c->pidfd = std::make_unique<asio::posix::stream_descriptor>(io_, fd);
   containers_[c->id] = c;
+  if (!c->log.empty()) log_times_.watch(c->log);
   watch_exit(c);
   out.push_back(RecoveredContainer{r.container_id, r.sandbox_id, r.pod_ip, r.pod_uid, r.pod_name,
                                    r.pod_namespace, r.container_name, r.restart_count,
@@ -729,6 +757,8 @@ void ProcessEngine::kill_all() {
           c->pidfd->close(ignored);
           drop_record(*c);
           (void)cgroups_.remove(c->cgroup);
+          log_times_.unwatch(c->log);
+          c->run_end->end();
           ContainerEvent ev{ContainerEvent::Type::kExited,
                             c->id,
                             c->pod_uid,

@@ -35,8 +35,10 @@
 #include "controller/engine/cgroup.h"
 #include "controller/engine/container_record.h"
 #include "controller/engine/engine.h"
+#include "controller/engine/file_log_stream.h"
 #include "controller/engine/image_store.h"
 #include "controller/engine/ip_allocator.h"
+#include "controller/engine/log_time_index.h"
 
 namespace skiff::controller::engine {
 
@@ -66,6 +68,12 @@ class ProcessEngine : public Engine {
             std::chrono::milliseconds timeout, std::function<void(ExecResult)> done) override;
   Result<std::string> logs(const std::string& pod_uid, const std::string& container_name,
                            bool previous) override;
+  // Streams the run's log file; with follow, until that run ends (file_log_stream.h).
+  // Timestamps and since use the times the engine records as the file grows
+  // (log_time_index.h); output not yet recorded is timed when the stream reads it.
+  Result<std::unique_ptr<LogStream>> open_log(const std::string& pod_uid,
+                                              const std::string& container_name,
+                                              const LogOptions& options) override;
   void recover(Done<std::vector<RecoveredContainer>> done) override;
   void kill_all() override;
 
@@ -88,7 +96,10 @@ class ProcessEngine : public Engine {
     std::filesystem::path record;  // STATE_DIR/containers/<id>.json; empty: none written
     std::unique_ptr<boost::asio::steady_timer> exit_info_timer;  // adopted: waiting for reap
     int exit_info_attempts = 0;
-    ContainerCgroup cgroup;  // its limits (cgroup.h); empty: it has none
+    ContainerCgroup cgroup;     // its limits (cgroup.h); empty: it has none
+    std::filesystem::path log;  // this run's log file
+    // Ended with the run; wakes the log streams following it.
+    std::shared_ptr<RunEnd> run_end = std::make_shared<RunEnd>();
   };
   struct SandboxRecord {
     std::string ip;
@@ -121,8 +132,9 @@ class ProcessEngine : public Engine {
   IpAllocator ips_;
   CgroupManager cgroups_;
   EventHandler handler_;
-  std::map<std::string, SandboxRecord> sandboxes_;              // by sandbox id
-  std::map<std::string, std::filesystem::path> pod_dirs_;       // pod uid -> its state folder
+  LogTimeIndex log_times_{io_};                            // when each running container's log grew
+  std::map<std::string, SandboxRecord> sandboxes_;         // by sandbox id
+  std::map<std::string, std::filesystem::path> pod_dirs_;  // pod uid -> its state folder
   std::map<std::string, std::shared_ptr<Running>> containers_;  // running, by container id
   // Mount targets by path -> the pods mounting there; host paths skiff created as mount
   // points -> the pods that needed them (removed with the last one's sandbox).
