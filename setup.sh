@@ -19,6 +19,9 @@ packages=(
 # (ctest's fuzz/dns-codec; skipped without them).
 if [ "${1:-}" = "test" ]; then
   packages+=(dnsutils unbound prometheus clang libclang-rt-14-dev)
+  # kubectl, which the API's tests drive as a user would: Debian's kubernetes-client, unless a
+  # kubectl (of any origin) is on PATH already.
+  command -v kubectl >/dev/null 2>&1 || packages+=(kubernetes-client)
 fi
 
 missing=()

@@ -31,16 +31,16 @@ nlohmann::json resource_list_json(std::string_view group_version) {
     const std::string name(info.resource);
     resources.push_back({{"name", name},
                          {"singularName", info.singular},
-                         {"namespaced", true},
+                         {"namespaced", info.namespaced},
                          {"kind", info.name},
-                         {"verbs", {"create", "delete", "get", "list", "update", "watch"}},
+                         {"verbs", {"create", "delete", "get", "list", "patch", "update", "watch"}},
                          {"shortNames", {info.short_name}}});
     if (kind != config::Kind::kEndpoints && kind != config::Kind::kEvent) {
       resources.push_back({{"name", name + "/status"},
                            {"singularName", ""},
-                           {"namespaced", true},
+                           {"namespaced", info.namespaced},
                            {"kind", info.name},
-                           {"verbs", {"get", "update"}}});
+                           {"verbs", {"get", "patch", "update"}}});
     }
     if (kind == config::Kind::kDeployment || kind == config::Kind::kReplicaSet) {
       resources.push_back({{"name", name + "/scale"},
@@ -49,7 +49,7 @@ nlohmann::json resource_list_json(std::string_view group_version) {
                            {"group", "autoscaling"},
                            {"version", "v1"},
                            {"kind", "Scale"},
-                           {"verbs", {"get", "update"}}});
+                           {"verbs", {"get", "patch", "update"}}});
     }
     if (kind == config::Kind::kPod) {
       resources.push_back({{"name", "pods/log"},

@@ -6,6 +6,7 @@
 
 #include "api/discovery.h"
 #include "api/object_endpoints.h"
+#include "api/patch_endpoints.h"
 #include "api/routes.h"
 
 namespace skiff::api {
@@ -41,8 +42,29 @@ Reply health(const Route& route, const Query& query, const ApiContext& context,
   return text_reply(report->ok ? 200 : 503, std::move(report->body));
 }
 
-Reply serve(const Route& route, const std::string& method, const Query& query,
-            const std::string& body, const std::string& path, const ApiContext& context) {
+// kubectl asks for a Table (server-side printing) in the Accept header of a GET of a list or
+// an object, with includeObject in the query; the first acceptable media range wins, none
+// acceptable is 406.
+Reply get_rendered(const Route& route, const Request& request, const Query& query,
+                   const ApiContext& context) {
+  auto rendering = negotiate_rendering(request.accept);
+  if (!rendering) return error_reply(rendering.error());
+  if (rendering.value()) {
+    auto it = query.find("includeObject");
+    auto include = parse_include_object(it == query.end() ? nullptr : &it->second);
+    if (!include) return error_reply(include.error());
+    rendering.value()->include = *include;
+  }
+  if (route.endpoint == Endpoint::kCollection) {
+    return list_objects(route, query, context, rendering.value());
+  }
+  return get_object(route, context, rendering.value());
+}
+
+Reply serve(const Route& route, const Request& request, const Query& query, const std::string& path,
+            const ApiContext& context) {
+  const std::string& method = request.method;
+  const std::string& body = request.body;
   const bool get = method == "GET";
   switch (route.endpoint) {
     case Endpoint::kHealthz:
@@ -72,22 +94,25 @@ Reply serve(const Route& route, const std::string& method, const Query& query,
       if (!get) return method_not_allowed({"GET"});
       return json_reply(200, resource_list_json(route.group_version));
     case Endpoint::kCollection:
-      if (get) return list_objects(route, query, context);
+      if (get) return get_rendered(route, request, query, context);
       if (method == "POST") return create_object(route, body, context);
       return method_not_allowed({"GET", "POST"});
     case Endpoint::kItem:
-      if (get) return get_object(route, context);
+      if (get) return get_rendered(route, request, query, context);
       if (method == "PUT") return replace_object(route, body, context);
+      if (method == "PATCH") return patch_object(route, request.content_type, body, context);
       if (method == "DELETE") return delete_object(route, query, body, context);
-      return method_not_allowed({"GET", "PUT", "DELETE"});
+      return method_not_allowed({"GET", "PUT", "PATCH", "DELETE"});
     case Endpoint::kStatus:
       if (get) return get_object(route, context);
       if (method == "PUT") return replace_status(route, body, context);
-      return method_not_allowed({"GET", "PUT"});
+      if (method == "PATCH") return patch_object(route, request.content_type, body, context);
+      return method_not_allowed({"GET", "PUT", "PATCH"});
     case Endpoint::kScale:
       if (get) return get_scale(route, context);
       if (method == "PUT") return replace_scale(route, body, context);
-      return method_not_allowed({"GET", "PUT"});
+      if (method == "PATCH") return patch_object(route, request.content_type, body, context);
+      return method_not_allowed({"GET", "PUT", "PATCH"});
     case Endpoint::kLog:
       if (get) return get_log(route, query, context);
       return method_not_allowed({"GET"});
@@ -105,7 +130,7 @@ Reply dispatch(const Request& request, const ApiContext& context) {
       return error_reply(
           ApiError{404, "NotFound", "the server could not find the requested resource", {}});
     }
-    return serve(*route, request.method, target.query, request.body, target.path, context);
+    return serve(*route, request, target.query, target.path, context);
   } catch (const std::exception& e) {
     return error_reply(
         ApiError{500,

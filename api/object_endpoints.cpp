@@ -240,7 +240,8 @@ Result<LogQuery> parse_log_query(const std::string& pod, const Query& query) {
 
 }  // namespace
 
-Reply list_objects(const Route& route, const Query& query, const ApiContext& context) {
+Reply list_objects(const Route& route, const Query& query, const ApiContext& context,
+                   const Rendering& rendering) {
   WatchFilter filter;
   filter.kind = route.kind;
   filter.ns = route.ns;
@@ -257,6 +258,7 @@ Reply list_objects(const Route& route, const Query& query, const ApiContext& con
   auto watch = query.find("watch");
   if (watch != query.end() &&
       (watch->second == "true" || watch->second == "1" || watch->second.empty())) {
+    filter.table = rendering;  // kubectl get -w: one-row Tables
     WatchRequest request{std::move(filter), std::nullopt};
     if (auto rv = query.find("resourceVersion"); rv != query.end() && !rv->second.empty()) {
       auto since = parse_uint("resourceVersion", rv->second);
@@ -270,6 +272,11 @@ Reply list_objects(const Route& route, const Query& query, const ApiContext& con
   std::vector<config::ObjectPtr> items;
   for (auto& object : context.store.list(route.kind, route.ns)) {
     if (watch_matches(filter, *object)) items.push_back(std::move(object));
+  }
+  if (rendering) {
+    return json_reply(
+        200, table_json(route.kind, items, std::to_string(context.store.resource_version()),
+                        *rendering, std::time(nullptr)));
   }
   return json_reply(200, config::list_to_json(route.kind, items, context.store.resource_version()));
 }
@@ -290,9 +297,14 @@ Reply create_object(const Route& route, const std::string& body, const ApiContex
   return object_reply(201, created.value(), std::move(decoded->warnings));
 }
 
-Reply get_object(const Route& route, const ApiContext& context) {
+Reply get_object(const Route& route, const ApiContext& context, const Rendering& rendering) {
   auto object = context.store.get(route.kind, route.ns, route.name);
   if (!object) return error_reply(not_found(route));
+  if (rendering) {
+    return json_reply(200, table_json(route.kind, {object},
+                                      std::to_string(config::meta(*object).resource_version),
+                                      *rendering, std::time(nullptr)));
+  }
   return object_reply(200, object);
 }
 

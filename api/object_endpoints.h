@@ -7,14 +7,17 @@
 
 #include "api/dispatch.h"
 #include "api/routes.h"
+#include "api/table_json.h"
 
 namespace skiff::api {
 
 using Query = std::map<std::string, std::string>;
 
-Reply list_objects(const Route& route, const Query& query, const ApiContext& context);
+// `rendering` set: a meta.k8s.io Table instead of the object or list (server-side printing).
+Reply list_objects(const Route& route, const Query& query, const ApiContext& context,
+                   const Rendering& rendering = {});
 Reply create_object(const Route& route, const std::string& body, const ApiContext& context);
-Reply get_object(const Route& route, const ApiContext& context);
+Reply get_object(const Route& route, const ApiContext& context, const Rendering& rendering = {});
 Reply replace_object(const Route& route, const std::string& body, const ApiContext& context);
 Reply delete_object(const Route& route, const Query& query, const std::string& body,
                     const ApiContext& context);

@@ -193,7 +193,7 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
     for (const auto& object : store.list(filter_.kind, filter_.ns)) {
       if (!watch_matches(filter_, *object)) continue;
       if (watch.since && config::meta(*object).resource_version <= *watch.since) continue;
-      pending_ += watch_line(watch.since ? "MODIFIED" : "ADDED", *object);
+      pending_ += watch_line(watch.since ? "MODIFIED" : "ADDED", *object, filter_.table);
     }
     std::weak_ptr<HttpSession> weak = shared_from_this();
     watch_id_ = store.watch(filter_.kind, [weak](const controller::WatchEvent& event) {
@@ -223,7 +223,7 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
     if (closed_) return;
     auto type = watch_event_type(filter_, event);
     if (!type) return;
-    pending_ += watch_line(*type, *event.object);
+    pending_ += watch_line(*type, *event.object, filter_.table);
     if (pending_.size() > options().max_watch_backlog_bytes) {
       // Too slow a reader: drop it, as the Kubernetes API server drops slow watchers. close()
       // unregisters the watcher, which must not happen inside the notification.

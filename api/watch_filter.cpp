@@ -1,5 +1,6 @@
 #include "api/watch_filter.h"
 
+#include <ctime>
 #include <nlohmann/json.hpp>
 
 #include "config/labels.h"
@@ -35,8 +36,17 @@ std::optional<std::string_view> watch_event_type(const WatchFilter& filter,
   return std::nullopt;
 }
 
-std::string watch_line(std::string_view type, const config::Object& object) {
-  nlohmann::json line = {{"type", type}, {"object", config::to_json(object)}};
+std::string watch_line(std::string_view type, const config::Object& object,
+                       const std::optional<TableRequest>& table) {
+  nlohmann::json line = {{"type", type}};
+  if (table) {
+    const std::string rv = std::to_string(config::meta(object).resource_version);
+    line["object"] =
+        table_json(config::kind_of(object), std::vector<const config::Object*>{&object}, rv, *table,
+                   std::time(nullptr));
+  } else {
+    line["object"] = config::to_json(object);
+  }
   return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 

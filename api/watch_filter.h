@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "api/selectors.h"
+#include "api/table_json.h"
 #include "config/objects.h"
 #include "controller/store.h"
 
@@ -17,6 +18,8 @@ struct WatchFilter {
   std::string ns;
   config::LabelSelector labels;
   FieldSelector fields;
+  // Set: each event's object is a Table of one row, as the API server sends `kubectl get -w`.
+  std::optional<TableRequest> table;
 };
 
 bool watch_matches(const WatchFilter& filter, const config::Object& object);
@@ -27,7 +30,9 @@ bool watch_matches(const WatchFilter& filter, const config::Object& object);
 std::optional<std::string_view> watch_event_type(const WatchFilter& filter,
                                                  const controller::WatchEvent& event);
 
-// One line of the stream: {"type":TYPE,"object":{...}} and '\n'.
-std::string watch_line(std::string_view type, const config::Object& object);
+// One line of the stream: {"type":TYPE,"object":{...}} and '\n'; with `table`, the object is
+// a Table of its one row (ages as of now).
+std::string watch_line(std::string_view type, const config::Object& object,
+                       const std::optional<TableRequest>& table = std::nullopt);
 
 }  // namespace skiff::api

@@ -19,37 +19,6 @@ using controller::ResourceAmounts;
 
 std::string or_none(const std::string& s) { return s.empty() ? "<none>" : s; }
 
-std::string roles_of(const config::Node& node) {
-  std::vector<std::string> roles;
-  constexpr std::string_view kPrefix = "node-role.kubernetes.io/";
-  for (const auto& [k, v] : node.metadata.labels) {
-    if (k.starts_with(kPrefix) && k.size() > kPrefix.size()) {
-      roles.push_back(k.substr(kPrefix.size()));
-    } else if (k == "kubernetes.io/role" && !v.empty()) {
-      roles.push_back(v);
-    }
-  }
-  std::string out;
-  for (const auto& r : roles) out += (out.empty() ? "" : ",") + r;
-  return or_none(out);
-}
-
-std::string status_of(const config::Node& node) {
-  std::string status = "Unknown";
-  for (const auto& c : node.status.conditions) {
-    if (c.type == "Ready") status = c.status == "True" ? "Ready" : "NotReady";
-  }
-  if (node.spec.unschedulable) status += ",SchedulingDisabled";
-  return status;
-}
-
-std::string address_of(const config::Node& node, const std::string& type) {
-  for (const auto& a : node.status.addresses) {
-    if (a.type == type) return a.address;
-  }
-  return "<none>";
-}
-
 // "name:" padded as kubectl's describe pads its first column.
 std::string field(const std::string& name, const std::string& value, size_t width = 20) {
   std::string key = name + ":";
@@ -95,32 +64,10 @@ void quantities(std::ostringstream& out, const std::string& title, const config:
 
 }  // namespace
 
-std::vector<std::string> node_header(bool wide) {
-  if (wide) {
-    return {"NAME",           "STATUS",           "ROLES",       "AGE",
-            "VERSION",        "INTERNAL-IP",      "EXTERNAL-IP", "OS-IMAGE",
-            "KERNEL-VERSION", "CONTAINER-RUNTIME"};
-  }
-  return {"NAME", "STATUS", "ROLES", "AGE", "VERSION"};
-}
-
-std::vector<std::string> node_row(const config::Node& node, bool wide, std::time_t now) {
-  Row row{node.metadata.name, status_of(node), roles_of(node),
-          age(node.metadata.creation_timestamp, now),
-          or_none(node.status.node_info.kubelet_version)};
-  if (wide) {
-    const auto& info = node.status.node_info;
-    row.insert(row.end(), {address_of(node, "InternalIP"), address_of(node, "ExternalIP"),
-                           or_none(info.os_image), or_none(info.kernel_version),
-                           or_none(info.container_runtime_version)});
-  }
-  return row;
-}
-
 std::string describe_node(const config::Node& node) {
   std::ostringstream out;
   const auto& m = node.metadata;
-  out << field("Name", m.name) << field("Roles", roles_of(node));
+  out << field("Name", m.name) << field("Roles", api::node_roles(node));
   // One label a line, as kubectl aligns them.
   std::string labels;
   for (const auto& [k, v] : m.labels) {

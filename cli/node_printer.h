@@ -1,5 +1,4 @@
-// kubectl's views of a Node: the `get nodes` row (NAME STATUS ROLES AGE VERSION) and
-// `describe node` (capacity, allocatable, system info, the non-terminated pods on it with
+// kubectl's `describe node` (capacity, allocatable, system info, the non-terminated pods on it with
 // their requests and limits, and what is allocated in percent of allocatable). Pure.
 #pragma once
 
@@ -10,9 +9,6 @@
 #include "config/objects.h"
 
 namespace skiff::cli {
-
-std::vector<std::string> node_header(bool wide);
-std::vector<std::string> node_row(const config::Node& node, bool wide, std::time_t now);
 
 // Everything of describe node up to (without) the pods on it.
 std::string describe_node(const config::Node& node);

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <iomanip>
 #include <sstream>
 
 #include "cli/node_printer.h"
@@ -49,182 +48,21 @@ std::string int_or_string(const config::IntOrString& v) {
   return v.is_int ? std::to_string(v.int_value) : v.str_value;
 }
 
-Row pod_row(const config::Pod& pod, TableFormat format, std::time_t now) {
-  int ready = 0;
-  int restarts = 0;
-  for (const auto& cs : pod.status.container_statuses) {
-    ready += cs.ready ? 1 : 0;
-    restarts += cs.restart_count;
+// The columns `skiff get` prints: priority 0, and with -o wide the priority-1 ones skiff has.
+std::vector<size_t> shown_columns(config::Kind kind, TableFormat format) {
+  std::vector<size_t> shown;
+  const auto& columns = api::table_columns(kind);
+  for (size_t i = 0; i < columns.size(); ++i) {
+    const auto& c = columns[i];
+    if (c.priority == 0 || (format == TableFormat::kWide && c.in_skiff_get)) shown.push_back(i);
   }
-  Row row{pod.metadata.name, fmt::format("{}/{}", ready, pod.spec.containers.size()),
-          pod_status_reason(pod), std::to_string(restarts),
-          age(pod.metadata.creation_timestamp, now)};
-  if (format == TableFormat::kWide) {
-    row.push_back(or_none(pod.status.pod_ip));
-    row.push_back(or_none(pod.spec.node_name));
-  }
-  return row;
+  return shown;
 }
 
-std::string service_ports(const config::Service& svc) {
-  std::vector<std::string> parts;
-  for (const auto& p : svc.spec.ports) {
-    parts.push_back(p.node_port ? fmt::format("{}:{}/{}", p.port, p.node_port, p.protocol)
-                                : fmt::format("{}/{}", p.port, p.protocol));
-  }
-  return parts.empty() ? "<none>" : join(parts, ",");
-}
-
-std::string external_ip(const config::Service& svc) {
-  std::vector<std::string> ips = svc.spec.external_ips;
-  for (const auto& in : svc.status.load_balancer_ingress)
-    ips.push_back(in.ip.empty() ? in.hostname : in.ip);
-  if (svc.spec.type == "ExternalName") return svc.spec.external_name;
-  if (ips.empty()) return svc.spec.type == "LoadBalancer" ? "<pending>" : "<none>";
-  return join(ips, ",");
-}
-
-Row service_row(const config::Service& svc, TableFormat format, std::time_t now) {
-  Row row{svc.metadata.name, svc.spec.type,      or_none(svc.spec.cluster_ip),
-          external_ip(svc),  service_ports(svc), age(svc.metadata.creation_timestamp, now)};
-  if (format == TableFormat::kWide)
-    row.push_back(or_none(config::labels_to_string(svc.spec.selector)));
-  return row;
-}
-
-std::vector<std::string> endpoint_addresses(const config::Endpoints& ep) {
-  std::vector<std::string> out;
-  for (const auto& subset : ep.subsets) {
-    for (const auto& a : subset.addresses) {
-      if (subset.ports.empty()) out.push_back(a.ip);
-      for (const auto& p : subset.ports) out.push_back(fmt::format("{}:{}", a.ip, p.port));
-    }
-  }
-  return out;
-}
-
-Row endpoints_row(const config::Endpoints& ep, TableFormat format, std::time_t now) {
-  auto all = endpoint_addresses(ep);
-  std::string shown;
-  if (all.empty()) {
-    shown = "<none>";
-  } else if (format == TableFormat::kWide || all.size() <= 3) {
-    shown = join(all, ",");
-  } else {
-    shown = join({all[0], all[1], all[2]}, ",") + fmt::format(" + {} more...", all.size() - 3);
-  }
-  return {ep.metadata.name, shown, age(ep.metadata.creation_timestamp, now)};
-}
-
-std::string containers_of(const config::PodSpec& spec) {
-  std::vector<std::string> names;
-  for (const auto& c : spec.containers) names.push_back(c.name);
-  return join(names, ",");
-}
-std::string images_of(const config::PodSpec& spec) {
-  std::vector<std::string> images;
-  for (const auto& c : spec.containers) images.push_back(c.image);
-  return join(images, ",");
-}
-
-Row deployment_row(const config::Deployment& d, TableFormat format, std::time_t now) {
-  Row row{d.metadata.name, fmt::format("{}/{}", d.status.ready_replicas, d.spec.replicas),
-          std::to_string(d.status.updated_replicas), std::to_string(d.status.available_replicas),
-          age(d.metadata.creation_timestamp, now)};
-  if (format == TableFormat::kWide) {
-    row.push_back(containers_of(d.spec.template_.spec));
-    row.push_back(images_of(d.spec.template_.spec));
-    row.push_back(config::selector_to_string(d.spec.selector));
-  }
-  return row;
-}
-
-Row replicaset_row(const config::ReplicaSet& rs, TableFormat format, std::time_t now) {
-  Row row{rs.metadata.name, std::to_string(rs.spec.replicas), std::to_string(rs.status.replicas),
-          std::to_string(rs.status.ready_replicas), age(rs.metadata.creation_timestamp, now)};
-  if (format == TableFormat::kWide) {
-    row.push_back(containers_of(rs.spec.template_.spec));
-    row.push_back(images_of(rs.spec.template_.spec));
-    row.push_back(config::selector_to_string(rs.spec.selector));
-  }
-  return row;
-}
-
-// DATA counts keys, as kubectl: a ConfigMap's data and binaryData, a Secret's data.
-Row config_map_row(const config::ConfigMap& cm, std::time_t now) {
-  return {cm.metadata.name, std::to_string(cm.data.size() + cm.binary_data.size()),
-          age(cm.metadata.creation_timestamp, now)};
-}
-
-Row secret_row(const config::Secret& s, std::time_t now) {
-  return {s.metadata.name, s.type, std::to_string(s.data.size()),
-          age(s.metadata.creation_timestamp, now)};
-}
-
-// "5m", or "5m (x3 over 12m)" for a repeated event, as kubectl's LAST SEEN and Age columns.
-std::string event_interval(const config::Event& e, std::time_t now, bool last) {
-  const std::string& last_seen = e.last_timestamp.empty() ? e.first_timestamp : e.last_timestamp;
-  const std::string& first_seen = e.first_timestamp.empty() ? last_seen : e.first_timestamp;
-  if (e.count > 1) {
-    return fmt::format("{} (x{} over {})", age(last_seen, now), e.count, age(first_seen, now));
-  }
-  return age(last ? last_seen : first_seen, now);
-}
-
-std::string event_object(const config::Event& e) {
-  std::string kind = e.involved_object.kind;
-  std::transform(kind.begin(), kind.end(), kind.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return kind + "/" + e.involved_object.name;
-}
-
-Row event_row(const config::Event& e, TableFormat format, std::time_t now) {
-  if (format == TableFormat::kWide) {
-    return {event_interval(e, now, true),
-            e.type,
-            e.reason,
-            event_object(e),
-            e.involved_object.field_path,
-            e.source.component + (e.source.host.empty() ? "" : ", " + e.source.host),
-            e.message,
-            age(e.first_timestamp, now),
-            std::to_string(e.count),
-            e.metadata.name};
-  }
-  return {event_interval(e, now, true), e.type, e.reason, event_object(e), e.message};
-}
-
-Row header(config::Kind kind, TableFormat format) {
-  const bool wide = format == TableFormat::kWide;
-  switch (kind) {
-    case config::Kind::kPod:
-      return wide ? Row{"NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE"}
-                  : Row{"NAME", "READY", "STATUS", "RESTARTS", "AGE"};
-    case config::Kind::kService:
-      return wide ? Row{"NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE", "SELECTOR"}
-                  : Row{"NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"};
-    case config::Kind::kEndpoints:
-      return {"NAME", "ENDPOINTS", "AGE"};
-    case config::Kind::kDeployment:
-      return wide ? Row{"NAME", "READY",      "UP-TO-DATE", "AVAILABLE",
-                        "AGE",  "CONTAINERS", "IMAGES",     "SELECTOR"}
-                  : Row{"NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"};
-    case config::Kind::kReplicaSet:
-      return wide ? Row{"NAME", "DESIRED",    "CURRENT", "READY",
-                        "AGE",  "CONTAINERS", "IMAGES",  "SELECTOR"}
-                  : Row{"NAME", "DESIRED", "CURRENT", "READY", "AGE"};
-    case config::Kind::kConfigMap:
-      return {"NAME", "DATA", "AGE"};
-    case config::Kind::kSecret:
-      return {"NAME", "TYPE", "DATA", "AGE"};
-    case config::Kind::kNode:
-      return node_header(wide);
-    case config::Kind::kEvent:
-      return wide ? Row{"LAST SEEN", "TYPE",    "REASON",     "OBJECT", "SUBOBJECT",
-                        "SOURCE",    "MESSAGE", "FIRST SEEN", "COUNT",  "NAME"}
-                  : Row{"LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"};
-  }
-  return {};
+std::string upper(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return s;
 }
 
 // ---- describe ----
@@ -455,9 +293,10 @@ std::string describe_deployment(const config::Deployment& d) {
 std::string describe_event(const config::Event& e, std::time_t now) {
   Text t;
   describe_meta(t, e.metadata);
-  t.field("Involved Object", event_object(e) + (e.involved_object.field_path.empty()
-                                                    ? ""
-                                                    : " (" + e.involved_object.field_path + ")"));
+  t.field(
+      "Involved Object",
+      api::event_object(e) +
+          (e.involved_object.field_path.empty() ? "" : " (" + e.involved_object.field_path + ")"));
   t.field("Type", e.type);
   t.field("Reason", e.reason);
   t.field("Message", e.message);
@@ -524,58 +363,17 @@ std::string describe_replicaset(const config::ReplicaSet& rs) {
 
 }  // namespace
 
-std::string human_duration(std::time_t s) {
-  if (s < 0) s = 0;
-  const std::time_t m = s / 60, h = s / 3600, d = s / 86400;
-  if (s < 120) return fmt::format("{}s", s);
-  if (m < 10) return s % 60 ? fmt::format("{}m{}s", m, s % 60) : fmt::format("{}m", m);
-  if (m < 180) return fmt::format("{}m", m);
-  if (h < 8) return m % 60 ? fmt::format("{}h{}m", h, m % 60) : fmt::format("{}h", h);
-  if (h < 48) return fmt::format("{}h", h);
-  if (d < 8) return h % 24 ? fmt::format("{}d{}h", d, h % 24) : fmt::format("{}d", d);
-  if (d < 730) return fmt::format("{}d", d);
-  return fmt::format("{}y", d / 365);
-}
-
-std::time_t parse_rfc3339(const std::string& text) {
-  std::tm tm{};
-  std::istringstream in(text);
-  in >> std::get_time(&tm, "%Y-%m-%dT%H:%M:%S");
-  if (in.fail()) return -1;
-  return timegm(&tm);
-}
-
-std::string age(const std::string& rfc3339, std::time_t now) {
-  const std::time_t t = parse_rfc3339(rfc3339);
-  return t < 0 ? "<unknown>" : human_duration(now - t);
-}
-
-std::string pod_status_reason(const config::Pod& pod) {
-  if (pod.metadata.deletion_timestamp) return "Terminating";
-  std::string reason = pod.status.reason.empty() ? pod.status.phase : pod.status.reason;
-  bool running = false;
-  for (auto it = pod.status.container_statuses.rbegin(); it != pod.status.container_statuses.rend();
-       ++it) {
-    const auto& s = it->state;
-    if (s.waiting && !s.waiting->reason.empty()) {
-      reason = s.waiting->reason;
-    } else if (s.terminated && !s.terminated->reason.empty()) {
-      reason = s.terminated->reason;
-    } else if (s.terminated) {
-      reason = s.terminated->signal ? fmt::format("Signal:{}", s.terminated->signal)
-                                    : fmt::format("ExitCode:{}", s.terminated->exit_code);
-    } else if (s.running && it->ready) {
-      running = true;
-    }
-  }
-  if (reason == "Completed" && running) reason = "Running";
-  return reason;
-}
-
 std::string print_table(config::Kind kind, const std::vector<config::Object>& objects,
                         TableFormat format, std::time_t now, bool with_header) {
+  const auto shown = shown_columns(kind, format);
+  const auto& columns = api::table_columns(kind);
   std::vector<Row> rows;
-  if (with_header) rows.push_back(header(kind, format));
+  if (with_header) {
+    Row head;
+    for (size_t i : shown) head.push_back(upper(columns[i].name));
+    rows.push_back(std::move(head));
+  }
+  const api::RowOptions options{.all_endpoints = format == TableFormat::kWide};
   std::vector<const config::Object*> ordered;
   for (const auto& o : objects) ordered.push_back(&o);
   if (kind == config::Kind::kEvent) {
@@ -589,24 +387,10 @@ std::string print_table(config::Kind kind, const std::vector<config::Object>& ob
     });
   }
   for (const auto* op : ordered) {
-    const auto& o = *op;
-    rows.push_back(std::visit(
-        [&](const auto& x) -> Row {
-          using T = std::decay_t<decltype(x)>;
-          if constexpr (std::is_same_v<T, config::Pod>) return pod_row(x, format, now);
-          if constexpr (std::is_same_v<T, config::Service>) return service_row(x, format, now);
-          if constexpr (std::is_same_v<T, config::Endpoints>) return endpoints_row(x, format, now);
-          if constexpr (std::is_same_v<T, config::Deployment>)
-            return deployment_row(x, format, now);
-          if constexpr (std::is_same_v<T, config::ReplicaSet>)
-            return replicaset_row(x, format, now);
-          if constexpr (std::is_same_v<T, config::Event>) return event_row(x, format, now);
-          if constexpr (std::is_same_v<T, config::ConfigMap>) return config_map_row(x, now);
-          if constexpr (std::is_same_v<T, config::Secret>) return secret_row(x, now);
-          if constexpr (std::is_same_v<T, config::Node>)
-            return node_row(x, format == TableFormat::kWide, now);
-        },
-        o));
+    const api::TableRow cells = api::table_row(*op, now, options);
+    Row row;
+    for (size_t i : shown) row.push_back(i < cells.size() ? cells[i].text : std::string());
+    rows.push_back(std::move(row));
   }
   return render(rows);
 }
@@ -650,7 +434,7 @@ std::string describe_events(std::vector<config::Event> events, std::time_t now) 
       message.pop_back();
     }
     rows.push_back(
-        {"  " + e.type, e.reason, event_interval(e, now, false), e.source.component, message});
+        {"  " + e.type, e.reason, api::event_interval(e, now, false), e.source.component, message});
   }
   return "Events:\n" + render(rows);
 }

@@ -6,22 +6,21 @@
 #include <string>
 #include <vector>
 
+#include "api/table.h"
 #include "config/objects.h"
 
 namespace skiff::cli {
 
 enum class TableFormat { kDefault, kWide };
 
-// kubectl's human duration: 45s, 3m20s, 2h5m, 3d4h, ...
-std::string human_duration(std::time_t seconds);
-// Seconds since an RFC 3339 timestamp ("<unknown>" when it does not parse).
-std::string age(const std::string& rfc3339, std::time_t now);
-std::time_t parse_rfc3339(const std::string& text);  // -1 when it does not parse
+// The columns and cells come from api/table.h, which the API server's Tables use too.
+using api::age;
+using api::human_duration;
+using api::parse_rfc3339;
+using api::pod_status_reason;
 
-// kubectl's pod STATUS column: waiting/terminated reasons, Terminating, else the phase.
-std::string pod_status_reason(const config::Pod& pod);
-
-// A table with a header row, columns padded with three spaces as kubectl does.
+// A table with a header row (the column names upper-cased), columns padded with three spaces
+// as kubectl does; wide adds the priority-1 columns.
 std::string print_table(config::Kind kind, const std::vector<config::Object>& objects,
                         TableFormat format, std::time_t now, bool with_header = true);
 
