@@ -274,59 +274,34 @@ config::Result<std::string> Client::get_text(const std::string& path) {
 
 config::Result<bool> Client::watch(const std::string& path,
                                    const std::function<bool(const nlohmann::json&)>& on_event) {
-  warnings_.clear();
   std::string target = path;
   if (target.find("watch=") == std::string::npos) {
     target += target.find('?') == std::string::npos ? "?watch=true" : "&watch=true";
   }
-  Connection conn(host_, port_);
-  if (auto ec = conn.connect(timeout_)) return conn.unavailable(ec);
-  auto req = make_request("GET", host_, target, {}, {});
-  if (auto ec = conn.write(req)) return conn.failure(ec, timeout_);
-
-  http::response_parser<http::buffer_body> parser;
-  parser.body_limit(boost::none);
-  if (auto ec = conn.read_header(parser)) return conn.failure(ec, timeout_);
-  const int status = static_cast<int>(parser.get().result_int());
-
   std::string data;  // bytes received and not yet consumed as lines
-  char chunk[16 * 1024];
-  while (!parser.is_done()) {
-    parser.get().body().data = chunk;
-    parser.get().body().size = sizeof chunk;
-    // An error reply is bounded by the request timeout; events may take as long as the
-    // watch was told to wait.
-    conn.expires_after(status / 100 != 2 ? timeout_ : watch_idle_timeout_);
-    auto ec = conn.read_some(parser);
-    if (ec == http::error::need_buffer) ec = {};
-    if (ec == http::error::partial_message || ec == net::error::eof ||
-        ec == net::error::connection_reset) {
-      break;  // the server went away: the stream ended
-    }
-    if (ec)
-      return conn.failure(ec, watch_idle_timeout_.count() > 0 ? watch_idle_timeout_ : timeout_);
-    data.append(chunk, sizeof chunk - parser.get().body().size);
-    if (status / 100 != 2) {
-      if (data.size() > kMaxWatchLine) break;
-      continue;
-    }
+  std::optional<ApiError> bad;
+  auto r = stream_text(target, [&](std::string_view bytes) {
+    data.append(bytes);
     size_t start = 0;
     for (size_t nl; (nl = data.find('\n', start)) != std::string::npos; start = nl + 1) {
       std::string_view line(data.data() + start, nl - start);
       if (line.empty() || line == "\r") continue;
       auto event = nlohmann::json::parse(line, nullptr, false);
       if (event.is_discarded()) {
-        return ApiError{0, "InternalError", "the skiff daemon sent an invalid watch event", {}};
+        bad = ApiError{0, "InternalError", "the skiff daemon sent an invalid watch event", {}};
+        return false;
       }
-      if (!on_event(event)) return true;
+      if (!on_event(event)) return false;
     }
     data.erase(0, start);
     if (data.size() > kMaxWatchLine) {
-      return ApiError{0, "InternalError", "a watch event is larger than the client's limit", {}};
+      bad = ApiError{0, "InternalError", "a watch event is larger than the client's limit", {}};
+      return false;
     }
-  }
-  if (status / 100 != 2) return error_from_reply(status, data);
-  return false;
+    return true;
+  });
+  if (bad) return *bad;
+  return r;
 }
 
 config::Result<bool> Client::stream_text(const std::string& path,
