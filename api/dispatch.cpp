@@ -5,7 +5,9 @@
 #include <string_view>
 
 #include "api/discovery.h"
+#include "api/field_validation.h"
 #include "api/object_endpoints.h"
+#include "api/openapi.h"
 #include "api/patch_endpoints.h"
 #include "api/routes.h"
 
@@ -66,6 +68,15 @@ Reply serve(const Route& route, const Request& request, const Query& query, cons
   const std::string& method = request.method;
   const std::string& body = request.body;
   const bool get = method == "GET";
+  // fieldValidation of a create (POST), update (PUT) or patch; a bad value is refused first.
+  FieldValidation validation = FieldValidation::kWarn;
+  if (method == "POST" || method == "PUT" || method == "PATCH") {
+    auto parsed = parse_field_validation(
+        query,
+        method == "POST" ? "CreateOptions" : (method == "PUT" ? "UpdateOptions" : "PatchOptions"));
+    if (!parsed) return error_reply(parsed.error());
+    validation = parsed.value();
+  }
   switch (route.endpoint) {
     case Endpoint::kHealthz:
     case Endpoint::kReadyz:
@@ -93,20 +104,33 @@ Reply serve(const Route& route, const Request& request, const Query& query, cons
     case Endpoint::kResourceList:
       if (!get) return method_not_allowed({"GET"});
       return json_reply(200, resource_list_json(route.group_version));
+    case Endpoint::kOpenApiIndex:
+      if (!get) return method_not_allowed({"GET"});
+      return json_reply(200, openapi_index());
+    case Endpoint::kOpenApiDoc: {
+      if (!get) return method_not_allowed({"GET"});
+      auto document = openapi_document(route.group_version);
+      if (!document) return error_reply(ApiError::not_found("openapi " + route.group_version));
+      return json_reply(200, *document);
+    }
     case Endpoint::kCollection:
       if (get) return get_rendered(route, request, query, context);
-      if (method == "POST") return create_object(route, body, context);
+      if (method == "POST") return create_object(route, body, context, validation);
       return method_not_allowed({"GET", "POST"});
     case Endpoint::kItem:
       if (get) return get_rendered(route, request, query, context);
-      if (method == "PUT") return replace_object(route, body, context);
-      if (method == "PATCH") return patch_object(route, request.content_type, body, context);
+      if (method == "PUT") return replace_object(route, body, context, validation);
+      if (method == "PATCH") {
+        return patch_object(route, request.content_type, body, context, validation);
+      }
       if (method == "DELETE") return delete_object(route, query, body, context);
       return method_not_allowed({"GET", "PUT", "PATCH", "DELETE"});
     case Endpoint::kStatus:
       if (get) return get_object(route, context);
-      if (method == "PUT") return replace_status(route, body, context);
-      if (method == "PATCH") return patch_object(route, request.content_type, body, context);
+      if (method == "PUT") return replace_status(route, body, context, validation);
+      if (method == "PATCH") {
+        return patch_object(route, request.content_type, body, context, validation);
+      }
       return method_not_allowed({"GET", "PUT", "PATCH"});
     case Endpoint::kScale:
       if (get) return get_scale(route, context);

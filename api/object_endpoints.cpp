@@ -56,11 +56,15 @@ struct Decoded {
 // A create/update body into a validated object for the route: the kind must be the path's
 // (filled in when absent), the namespace must not contradict the path's, and for items the
 // name must be the path's. Validation errors are Invalid (422) with one cause per error.
-Result<Decoded> decode_body(const Route& route, const std::string& body, bool item) {
+// Unknown fields are treated as `validation` says (Strict: 400 before any other check).
+Result<Decoded> decode_body(const Route& route, const std::string& body, bool item,
+                            FieldValidation validation) {
   auto parsed = parse_json(body);
   if (!parsed) return parsed.error();
   json doc = std::move(parsed.value());
   const auto& info = config::kind_info(route.kind);
+  const std::vector<std::string> duplicates =
+      validation == FieldValidation::kIgnore ? std::vector<std::string>() : duplicate_fields(body);
   if (!doc.is_object()) {
     return ApiError::bad_request("the request body must be a JSON object, got " +
                                  std::string(doc.type_name()));
@@ -111,13 +115,21 @@ Result<Decoded> decode_body(const Route& route, const std::string& body, bool it
   const config::LoadResult loaded = config::decode_object(doc);
   Decoded out;
   std::vector<config::StatusCause> causes;
+  std::vector<config::Diagnostic> warnings;
   for (const auto& d : loaded.diagnostics) {
     if (d.severity == config::Diagnostic::Severity::kWarning) {
-      out.warnings.push_back(d.to_string());
+      warnings.push_back(d);
     } else {
       causes.push_back({d.field, "FieldValueInvalid", d.to_string()});
     }
   }
+  const auto api_version = info.api_version;
+  const auto slash = api_version.find('/');
+  auto sent =
+      field_warnings(duplicates, warnings, validation, info.name,
+                     slash == std::string_view::npos ? api_version : api_version.substr(slash + 1));
+  if (!sent) return sent.error();
+  out.warnings = std::move(sent.value());
   if (!loaded.ok() || loaded.objects.size() != 1) {
     std::string name = md.contains("name") && md["name"].is_string() ? md["name"].get<std::string>()
                                                                      : std::string();
@@ -281,7 +293,8 @@ Reply list_objects(const Route& route, const Query& query, const ApiContext& con
   return json_reply(200, config::list_to_json(route.kind, items, context.store.resource_version()));
 }
 
-Reply create_object(const Route& route, const std::string& body, const ApiContext& context) {
+Reply create_object(const Route& route, const std::string& body, const ApiContext& context,
+                    FieldValidation validation) {
   if (route.ns.empty() && config::kind_info(route.kind).namespaced) {
     return error_reply(ApiError{405,
                                 "MethodNotAllowed",
@@ -289,7 +302,7 @@ Reply create_object(const Route& route, const std::string& body, const ApiContex
                                     config::collection_path(route.kind, "default"),
                                 {}});
   }
-  auto decoded = decode_body(route, body, false);
+  auto decoded = decode_body(route, body, false, validation);
   if (!decoded) return error_reply(decoded.error());
   config::meta(decoded->object).resource_version = 0;
   auto created = context.store.create(std::move(decoded->object));
@@ -308,16 +321,18 @@ Reply get_object(const Route& route, const ApiContext& context, const Rendering&
   return object_reply(200, object);
 }
 
-Reply replace_object(const Route& route, const std::string& body, const ApiContext& context) {
-  auto decoded = decode_body(route, body, true);
+Reply replace_object(const Route& route, const std::string& body, const ApiContext& context,
+                     FieldValidation validation) {
+  auto decoded = decode_body(route, body, true, validation);
   if (!decoded) return error_reply(decoded.error());
   auto updated = context.store.update(std::move(decoded->object));
   if (!updated) return error_reply(updated.error());
   return object_reply(200, updated.value(), std::move(decoded->warnings));
 }
 
-Reply replace_status(const Route& route, const std::string& body, const ApiContext& context) {
-  auto decoded = decode_body(route, body, true);
+Reply replace_status(const Route& route, const std::string& body, const ApiContext& context,
+                     FieldValidation validation) {
+  auto decoded = decode_body(route, body, true, validation);
   if (!decoded) return error_reply(decoded.error());
   auto updated = context.store.update_status(decoded->object);
   if (!updated) return error_reply(updated.error());

@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "api/openapi.h"
 #include "config/kinds.h"
 
 namespace skiff::api {
@@ -161,6 +162,19 @@ std::optional<Route> parse_route(std::string_view path) {
   }
   if (s.size() == 1 && s[0] == "apis") {
     route.endpoint = Endpoint::kApiGroups;
+    return route;
+  }
+  if (s.size() >= 2 && s[0] == "openapi" && s[1] == "v3") {
+    if (s.size() == 2) {
+      route.endpoint = Endpoint::kOpenApiIndex;
+      return route;
+    }
+    std::string rest = s[2];
+    for (size_t i = 3; i < s.size(); ++i) rest += "/" + s[i];
+    auto group_version = openapi_group_version(rest);
+    if (!group_version) return std::nullopt;
+    route.endpoint = Endpoint::kOpenApiDoc;
+    route.group_version = *group_version;
     return route;
   }
   std::string group_version;

@@ -24,6 +24,8 @@ enum class Endpoint {
   kStatus,        // .../{resource}/{name}/status
   kScale,         // .../{deployments|replicasets}/{name}/scale
   kLog,           // /api/v1/namespaces/{ns}/pods/{name}/log
+  kOpenApiIndex,  // /openapi/v3
+  kOpenApiDoc,    // /openapi/v3/api/v1, /openapi/v3/apis/apps/v1
 };
 
 struct Route {
@@ -31,7 +33,7 @@ struct Route {
   config::Kind kind = config::Kind::kPod;  // meaningful for kCollection .. kLog
   std::string ns;                          // empty: every namespace (collections only)
   std::string name;
-  std::string group_version;  // kResourceList: "v1" or "apps/v1"
+  std::string group_version;  // kResourceList, kOpenApiDoc: "v1" or "apps/v1"
   std::string check;          // kReadyz: one named check, empty for all
   bool operator==(const Route&) const = default;
 };
