@@ -20,6 +20,8 @@ TEST_CASE("docker engine: logs follow relays what the container writes until it 
       fs::temp_directory_path() / ("skiff-logs-docker-" + std::to_string(::getpid()));
   fs::create_directories(dir);
   const fs::path manifest = dir / "pod.yaml";
+  // stdout and stderr reach dockerd's log by separate copiers: the pause between the first two
+  // lines keeps their order, which tailLines and limitBytes below depend on.
   std::ofstream(manifest) << R"(apiVersion: v1
 kind: Pod
 metadata:
@@ -33,7 +35,7 @@ spec:
     imagePullPolicy: Never
     command: ["sh", "-c"]
     args:
-    - 'echo early; echo to-stderr >&2; n=0; while [ ! -e /tmp/go ] && [ $n -lt 600 ]; do sleep 0.1; n=$((n+1)); done; echo late; n=0; while [ ! -e /tmp/end ] && [ $n -lt 600 ]; do sleep 0.1; n=$((n+1)); done; echo last'
+    - 'echo early; sleep 0.3; echo to-stderr >&2; n=0; while [ ! -e /tmp/go ] && [ $n -lt 600 ]; do sleep 0.1; n=$((n+1)); done; echo late; n=0; while [ ! -e /tmp/end ] && [ $n -lt 600 ]; do sleep 0.1; n=$((n+1)); done; echo last'
 )";
   Daemon::Options o;
   o.files = {manifest.string()};
